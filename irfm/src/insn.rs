@@ -1,0 +1,327 @@
+//! The authoritative classification of the PPC405's privileged and sensitive instructions.
+//!
+//! One row per instruction: mnemonic, mask/match, [`Op`], [`Class`], how a pre-virtualized guest
+//! replaces it ([`Rewrite`]) and the PPC405 user's manual section that defines it. The microvisor's
+//! trap dispatcher matches on [`Op`] with no catch-all arm, `previrt` pads and records from the same
+//! rows, and `docs/instructions.md` is generated from them (`cargo xtask docs`).
+//!
+//! Sensitive instructions in the sense of Popek and Goldberg that do *not* trap on the 405 are rows
+//! too ([`Class::SensitiveUnprivileged`]): user-mode reads of SPRG4–7 (`mfspr` 260–263) and of the
+//! time base (`mftb`). The microvisor keeps them correct by loading the guest's own SPRG4–7 into the
+//! real registers on every world switch; the time base is shared wall-clock time (see `docs`).
+
+use crate::spr;
+
+/// A privileged or sensitive PPC405 instruction.
+///
+/// Each variant names its emulation in the microvisor (`emulate::<module>::<mnemonic>`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// `mfmsr rD` — `emulate::msr::mfmsr`.
+    Mfmsr,
+    /// `mtmsr rS` — `emulate::msr::mtmsr`.
+    Mtmsr,
+    /// `wrtee rS` — `emulate::msr::wrtee`.
+    Wrtee,
+    /// `wrteei E` — `emulate::msr::wrteei`.
+    Wrteei,
+    /// `rfi` — `emulate::rfi::rfi`.
+    Rfi,
+    /// `rfci` — `emulate::rfi::rfci`.
+    Rfci,
+    /// `mfspr rD,SPRN` of a privileged SPR — `emulate::spr::mfspr`.
+    Mfspr,
+    /// `mtspr SPRN,rS` of a privileged SPR — `emulate::spr::mtspr`.
+    Mtspr,
+    /// `mfdcr rD,DCRN` — `emulate::dcr::mfdcr`.
+    Mfdcr,
+    /// `mtdcr DCRN,rS` — `emulate::dcr::mtdcr`.
+    Mtdcr,
+    /// `tlbwe rS,rA,WS` — `emulate::tlb::tlbwe`.
+    Tlbwe,
+    /// `tlbre rD,rA,WS` — `emulate::tlb::tlbre`.
+    Tlbre,
+    /// `tlbsx[.] rD,rA,rB` — `emulate::tlb::tlbsx`.
+    Tlbsx,
+    /// `tlbia` — `emulate::tlb::tlbia`.
+    Tlbia,
+    /// `tlbsync` — `emulate::tlb::tlbsync`.
+    Tlbsync,
+    /// `iccci rA,rB` — `emulate::cache::iccci`.
+    Iccci,
+    /// `dccci rA,rB` — `emulate::cache::dccci`.
+    Dccci,
+    /// `dcbi rA,rB` — `emulate::cache::dcbi`.
+    Dcbi,
+    /// `dcread rD,rA,rB` — `emulate::cache::dcread`.
+    Dcread,
+    /// `icread rA,rB` — `emulate::cache::icread`.
+    Icread,
+    /// `mfspr rD,SPRG4..7` through the user aliases 260–263: does not trap; the real SPRG4–7 hold
+    /// the guest's values while it runs.
+    MfsprUser,
+    /// `mftb rD,TBR`: does not trap; reads the shared time base.
+    Mftb,
+}
+
+/// What an instruction touches, which decides how it is virtualized.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Class {
+    /// Reads or writes the MSR (`mfmsr`, `mtmsr`).
+    Msr,
+    /// Changes MSR[EE] alone (`wrtee`, `wrteei`).
+    InterruptEnable,
+    /// Returns from an interrupt (`rfi`, `rfci`).
+    Return,
+    /// Privileged SPR access.
+    Spr,
+    /// Device control register access.
+    Dcr,
+    /// TLB management.
+    Tlb,
+    /// Cache management.
+    Cache,
+    /// Sensitive but unprivileged: runs in user mode without trapping.
+    SensitiveUnprivileged,
+}
+
+/// How a pre-virtualized guest replaces the instruction at load time (the para-virtual form).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Rewrite {
+    /// Depends on the SPR: an IRFM load/store when the SPR lives in an IRFM page, else [`Rewrite::Trap`].
+    BySpr,
+    /// One `lwz rD,offset(0)` from an IRFM page.
+    IrfmLoad,
+    /// A short inline sequence with IRFM loads and stores and, when needed, a hypercall.
+    Inline,
+    /// One hypercall instruction.
+    Hypercall,
+    /// Left in place: it traps and is emulated (rare or side-effecting instructions).
+    Trap,
+    /// Left in place: it does not trap and needs nothing (sensitive unprivileged).
+    Keep,
+}
+
+/// One row of the classification table.
+#[derive(Clone, Copy, Debug)]
+pub struct Row {
+    /// Mnemonic as the PPC405 manual spells it.
+    pub mnemonic: &'static str,
+    /// Bits that identify the instruction.
+    pub mask: u32,
+    /// Their value.
+    pub value: u32,
+    /// The instruction.
+    pub op: Op,
+    /// What it touches.
+    pub class: Class,
+    /// Whether it raises a program interrupt (privileged) in user mode.
+    pub privileged: bool,
+    /// How a pre-virtualized guest replaces it.
+    pub rewrite: Rewrite,
+    /// NOP words `previrt patch` inserts after it so its para-virtual form fits.
+    pub padding: u8,
+    /// The PPC405 user's manual section that defines it.
+    pub section: &'static str,
+}
+
+/// Primary opcode and bits 21–30: identifies an X/XL/XFX-form instruction.
+const X_MASK: u32 = 0xfc00_07fe;
+const fn x_form(primary: u32, extended: u32) -> u32 {
+    (primary << 26) | (extended << 1)
+}
+
+const fn row(
+    mnemonic: &'static str,
+    value: u32,
+    op: Op,
+    class: Class,
+    rewrite: Rewrite,
+    padding: u8,
+    section: &'static str,
+) -> Row {
+    Row { mnemonic, mask: X_MASK, value, op, class, privileged: true, rewrite, padding, section }
+}
+
+/// Words a para-virtual MSR, interrupt-enable or return sequence may take beyond its first.
+pub const SEQUENCE_PADDING: u8 = 5;
+
+/// Every privileged or sensitive PPC405 instruction.
+pub const ROWS: &[Row] = &[
+    row("mfmsr", x_form(31, 83), Op::Mfmsr, Class::Msr, Rewrite::IrfmLoad, 0, "9.11 mfmsr"),
+    row("mtmsr", x_form(31, 146), Op::Mtmsr, Class::Msr, Rewrite::Inline, SEQUENCE_PADDING, "9.11 mtmsr"),
+    row("wrtee", x_form(31, 131), Op::Wrtee, Class::InterruptEnable, Rewrite::Inline, SEQUENCE_PADDING, "9.11 wrtee"),
+    row("wrteei", x_form(31, 163), Op::Wrteei, Class::InterruptEnable, Rewrite::Inline, SEQUENCE_PADDING, "9.11 wrteei"),
+    row("rfi", x_form(19, 50), Op::Rfi, Class::Return, Rewrite::Inline, SEQUENCE_PADDING, "9.11 rfi"),
+    row("rfci", x_form(19, 51), Op::Rfci, Class::Return, Rewrite::Hypercall, 0, "9.11 rfci"),
+    row("mfspr", x_form(31, 339), Op::Mfspr, Class::Spr, Rewrite::BySpr, 0, "9.11 mfspr; 10.2"),
+    row("mtspr", x_form(31, 467), Op::Mtspr, Class::Spr, Rewrite::BySpr, 0, "9.11 mtspr; 10.2"),
+    row("mfdcr", x_form(31, 323), Op::Mfdcr, Class::Dcr, Rewrite::Trap, 0, "9.11 mfdcr"),
+    row("mtdcr", x_form(31, 451), Op::Mtdcr, Class::Dcr, Rewrite::Trap, 0, "9.11 mtdcr"),
+    row("tlbwe", x_form(31, 978), Op::Tlbwe, Class::Tlb, Rewrite::Trap, 0, "9.11 tlbwe; 7.4"),
+    row("tlbre", x_form(31, 946), Op::Tlbre, Class::Tlb, Rewrite::Trap, 0, "9.11 tlbre; 7.4"),
+    row("tlbsx", x_form(31, 914), Op::Tlbsx, Class::Tlb, Rewrite::Trap, 0, "9.11 tlbsx; 7.4"),
+    row("tlbia", x_form(31, 370), Op::Tlbia, Class::Tlb, Rewrite::Trap, 0, "9.11 tlbia; 7.4"),
+    row("tlbsync", x_form(31, 566), Op::Tlbsync, Class::Tlb, Rewrite::Trap, 0, "9.11 tlbsync"),
+    row("iccci", x_form(31, 966), Op::Iccci, Class::Cache, Rewrite::Trap, 0, "9.11 iccci; 5.2"),
+    row("dccci", x_form(31, 454), Op::Dccci, Class::Cache, Rewrite::Trap, 0, "9.11 dccci; 5.3"),
+    row("dcbi", x_form(31, 470), Op::Dcbi, Class::Cache, Rewrite::Trap, 0, "9.11 dcbi; 5.3"),
+    row("dcread", x_form(31, 486), Op::Dcread, Class::Cache, Rewrite::Trap, 0, "9.11 dcread; 5.3.3"),
+    row("icread", x_form(31, 998), Op::Icread, Class::Cache, Rewrite::Trap, 0, "9.11 icread; 5.2.3"),
+    Row {
+        mnemonic: "mfspr (SPRG4-7 user alias)",
+        mask: X_MASK,
+        value: x_form(31, 339),
+        op: Op::MfsprUser,
+        class: Class::SensitiveUnprivileged,
+        privileged: false,
+        rewrite: Rewrite::Keep,
+        padding: 0,
+        section: "10.2 SPRG4-SPRG7",
+    },
+    Row {
+        mnemonic: "mftb",
+        mask: X_MASK,
+        value: x_form(31, 371),
+        op: Op::Mftb,
+        class: Class::SensitiveUnprivileged,
+        privileged: false,
+        rewrite: Rewrite::Keep,
+        padding: 0,
+        section: "9.11 mftb; 6.2 time base",
+    },
+];
+
+/// The row for `op`.
+pub fn row_of(op: Op) -> &'static Row {
+    ROWS.iter().find(|row| row.op == op).expect("every Op has a row")
+}
+
+/// The privileged or sensitive instruction `word` is, if any.
+///
+/// `mfspr`/`mtspr` count only for privileged SPR numbers (bit 0x10) and, for `mfspr`, the user
+/// aliases of SPRG4–7; `mfspr rD,LR` and the like are ordinary instructions. A word the 405 does not
+/// implement at all is `None` here (see [`crate::isa::decode`]).
+pub fn classify(word: u32) -> Option<Op> {
+    let row = ROWS.iter().find(|row| word & row.mask == row.value)?;
+    let number = spr::from_word(word);
+    match row.op {
+        Op::Mfspr | Op::MfsprUser if spr::is_privileged(number) => Some(Op::Mfspr),
+        Op::Mfspr | Op::MfsprUser if (spr::SPRG4_USER..=spr::SPRG7_USER).contains(&number) => {
+            Some(Op::MfsprUser)
+        }
+        Op::Mfspr | Op::MfsprUser => None,
+        Op::Mtspr if spr::is_privileged(number) => Some(Op::Mtspr),
+        Op::Mtspr => None,
+        Op::Wrteei if word & 0x03ff_7800 != 0 => None,
+        _ if crate::isa::decode(word).is_none() => None,
+        op => Some(op),
+    }
+}
+
+/// Destination (`rD`) or source (`rS`) register field, bits 6–10.
+pub const fn rd(word: u32) -> usize {
+    ((word >> 21) & 31) as usize
+}
+
+/// `rA` field, bits 11–15.
+pub const fn ra(word: u32) -> usize {
+    ((word >> 16) & 31) as usize
+}
+
+/// `rB` field, bits 16–20 (also `WS` of `tlbwe`/`tlbre`).
+pub const fn rb(word: u32) -> usize {
+    ((word >> 11) & 31) as usize
+}
+
+/// The `E` bit of `wrteei`, bit 16.
+pub const fn wrteei_enable(word: u32) -> bool {
+    word & 0x8000 != 0
+}
+
+/// The record bit, bit 31 (`tlbsx.`).
+pub const fn rc(word: u32) -> bool {
+    word & 1 != 0
+}
+
+/// Instruction encodings the microvisor and `previrt` write into guests.
+pub mod encode {
+    /// The preferred no-op, `ori r0,r0,0`.
+    pub const NOP: u32 = 0x6000_0000;
+
+    /// `lwz rD,offset(rA)` (rA = 0 means an absolute `offset`).
+    pub const fn lwz(rd: u32, ra: u32, offset: i16) -> u32 {
+        (32 << 26) | (rd << 21) | (ra << 16) | (offset as u16 as u32)
+    }
+
+    /// `stw rS,offset(rA)` (rA = 0 means an absolute `offset`).
+    pub const fn stw(rs: u32, ra: u32, offset: i16) -> u32 {
+        (36 << 26) | (rs << 21) | (ra << 16) | (offset as u16 as u32)
+    }
+
+    /// `b target` from `from` (the caller checks the 26-bit reach).
+    pub const fn b(from: u32, target: u32) -> u32 {
+        (18 << 26) | (target.wrapping_sub(from) & 0x03ff_fffc)
+    }
+
+    /// `mfspr rD,spr`.
+    pub const fn mfspr(rd: u32, spr: u16) -> u32 {
+        (31 << 26) | (rd << 21) | super::spr::to_field(spr) | (339 << 1)
+    }
+
+    /// `mtspr spr,rS`.
+    pub const fn mtspr(spr: u16, rs: u32) -> u32 {
+        (31 << 26) | (rs << 21) | super::spr::to_field(spr) | (467 << 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_op_has_exactly_one_row() {
+        for row in ROWS {
+            assert_eq!(ROWS.iter().filter(|other| other.op == row.op).count(), 1, "{:?}", row.op);
+            assert_eq!(row_of(row.op).mnemonic, row.mnemonic);
+        }
+    }
+
+    #[test]
+    fn spr_accesses_are_classified_by_number() {
+        assert_eq!(classify(encode::mfspr(3, spr::SRR0)), Some(Op::Mfspr));
+        assert_eq!(classify(encode::mtspr(spr::SPRG0, 3)), Some(Op::Mtspr));
+        assert_eq!(classify(encode::mfspr(3, 260)), Some(Op::MfsprUser));
+        assert_eq!(classify(encode::mfspr(3, spr::LR)), None);
+        assert_eq!(classify(encode::mtspr(spr::CTR, 3)), None);
+        // SPRG4's supervisor number: privileged write and read.
+        assert_eq!(classify(encode::mtspr(276, 3)), Some(Op::Mtspr));
+    }
+
+    #[test]
+    fn privileged_words_from_the_assembler_classify() {
+        for (word, op) in [
+            (0x7c60_00a6, Op::Mfmsr),
+            (0x7c60_0124, Op::Mtmsr),
+            (0x7c60_0106, Op::Wrtee),
+            (0x7c00_8146, Op::Wrteei),
+            (0x4c00_0064, Op::Rfi),
+            (0x4c00_0066, Op::Rfci),
+            (0x7c20_3286, Op::Mfdcr),
+            (0x7c22_07a4, Op::Tlbwe),
+            (0x7c22_0f64, Op::Tlbre),
+            (0x7c22_1f25, Op::Tlbsx),
+            (0x7c00_02e4, Op::Tlbia),
+            (0x7c00_046c, Op::Tlbsync),
+            (0x7c02_1f8c, Op::Iccci),
+            (0x7c02_1b8c, Op::Dccci),
+            (0x7c02_1bac, Op::Dcbi),
+            (0x7c22_1bcc, Op::Dcread),
+            (0x7c02_1fcc, Op::Icread),
+            (0x7c6c_42e6, Op::Mftb),
+        ] {
+            assert_eq!(classify(word), Some(op), "{word:#010x}");
+        }
+        assert_eq!(classify(encode::NOP), None);
+    }
+}

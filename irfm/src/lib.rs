@@ -1,0 +1,15 @@
+//! The microvisor's ABI: what the microvisor, its guests and `previrt` all agree on.
+//!
+//! One source of truth, shared by the PPC405 microvisor (no_std), the guests and the host tool:
+//! - [`isa`]: every instruction form the PPC405 implements (the ISA check of our images);
+//! - [`insn`]: the classification of privileged and sensitive instructions and their rewrites;
+//! - [`spr`]: SPR numbers and MSR bits as the PPC405 user's manual numbers them.
+//!
+//! Nothing here is unsafe, allocates or depends on the host.
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod insn;
+pub mod isa;
+pub mod spr;

@@ -1,0 +1,348 @@
+//! Boots a PPC405 image under QEMU's `ref405ep` and returns what its two UARTs printed.
+//!
+//! The machine configuration lives here and nowhere else: [`QEMU`], [`MACHINE`], the serial wiring
+//! (UART0 → QEMU's stdout, read line by line; UART1 → a file beside the run) and the flags of the
+//! deterministic (`-icount`) and debugging (`-s -S`) modes. Every path out of [`run`] — end marker,
+//! timeout, a stop request from Ctrl-C/SIGTERM, an error, a panic — kills QEMU and waits for it, so
+//! no QEMU is left behind.
+#![forbid(unsafe_code)]
+
+use std::fmt;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The QEMU binary. Debian bookworm's 7.2 is the last packaged release with the 405 machines.
+pub const QEMU: &str = "qemu-system-ppc";
+/// The board: AMCC's PPC405EP evaluation board (UART0 at 0xEF600300, UART1 at 0xEF600400).
+pub const MACHINE: &str = "ref405ep";
+/// The line our own guests print last; the runner stops when UART0 prints it.
+pub const END_MARKER: &str = "== end ==";
+/// TCP port of QEMU's gdb stub in [`Options::gdb`] mode (`-s`).
+pub const GDB_PORT: u16 = 1234;
+/// `-icount` shift for deterministic runs: one instruction is 2^shift ns of virtual time.
+pub const ICOUNT_SHIFT: u32 = 0;
+
+static STOP_REQUESTED: AtomicBool = AtomicBool::new(false);
+
+/// Asks every [`run`] in this process to stop QEMU and return (called from a Ctrl-C/SIGTERM handler).
+pub fn request_stop() {
+    STOP_REQUESTED.store(true, Ordering::SeqCst);
+}
+
+/// Which UART a line came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Uart {
+    /// UART0 at 0xEF600300.
+    Uart0,
+    /// UART1 at 0xEF600400.
+    Uart1,
+}
+
+/// Receives each complete line as the guest prints it (for live output).
+pub type LineSink<'a> = &'a mut dyn FnMut(Uart, &str);
+
+/// How to run an image.
+pub struct Options<'a> {
+    /// Wall-clock limit for the whole run.
+    pub timeout: Duration,
+    /// Stop as soon as UART0 prints a line equal to this (after trimming).
+    pub end_marker: Option<String>,
+    /// Deterministic mode: `-icount shift=N,align=off,sleep=off`.
+    pub icount: Option<u32>,
+    /// Wait for gdb on [`GDB_PORT`] before the first instruction (`-s -S`).
+    pub gdb: bool,
+    /// Called with every line as it arrives.
+    pub live: Option<LineSink<'a>>,
+}
+
+impl Default for Options<'_> {
+    fn default() -> Self {
+        Options {
+            timeout: Duration::from_secs(30),
+            end_marker: Some(END_MARKER.to_string()),
+            icount: None,
+            gdb: false,
+            live: None,
+        }
+    }
+}
+
+/// Why a run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// UART0 printed the end marker.
+    EndMarker,
+    /// The timeout passed first.
+    Timeout,
+    /// [`request_stop`] was called (Ctrl-C, SIGTERM).
+    Stopped,
+    /// QEMU exited by itself with this status text.
+    QemuExited(String),
+}
+
+/// What a run printed.
+#[derive(Clone, Debug)]
+pub struct Transcript {
+    /// UART0 output, lines joined with `\n`, carriage returns removed.
+    pub uart0: String,
+    /// UART1 output, likewise.
+    pub uart1: String,
+    /// What QEMU wrote on its stderr.
+    pub qemu_stderr: String,
+    /// Why the run ended.
+    pub ending: Ending,
+}
+
+/// Why a run could not happen.
+#[derive(Debug)]
+pub enum Error {
+    /// `qemu-system-ppc` is not on PATH.
+    QemuMissing,
+    /// The QEMU found lacks `-M ref405ep`.
+    NoRef405ep {
+        /// Its version line.
+        version: String,
+    },
+    /// The image file does not exist.
+    ImageMissing(PathBuf),
+    /// Any other I/O failure, with what was being done.
+    Io(String, std::io::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::QemuMissing => write!(
+                f,
+                "{QEMU} not found on PATH; install QEMU 7.2 (Debian bookworm): apt-get install qemu-system-ppc"
+            ),
+            Error::NoRef405ep { version } => write!(
+                f,
+                "{QEMU} ({version}) has no '-M {MACHINE}': the PPC405 machines were removed from QEMU after 7.2; \
+                 install Debian bookworm's qemu-system-ppc 7.2: apt-get install qemu-system-ppc=1:7.2*"
+            ),
+            Error::ImageMissing(path) => write!(f, "{}: no such image", path.display()),
+            Error::Io(what, error) => write!(f, "{what}: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Checks that QEMU is installed and has the `ref405ep` machine; returns its version line.
+pub fn check_qemu() -> Result<String, Error> {
+    let version = Command::new(QEMU).arg("--version").output().map_err(|error| match error.kind() {
+        std::io::ErrorKind::NotFound => Error::QemuMissing,
+        _ => Error::Io(format!("running {QEMU} --version"), error),
+    })?;
+    let version = String::from_utf8_lossy(&version.stdout).lines().next().unwrap_or("unknown version").to_string();
+    let machines = Command::new(QEMU)
+        .args(["-M", "help"])
+        .output()
+        .map_err(|error| Error::Io(format!("running {QEMU} -M help"), error))?;
+    let has_machine =
+        String::from_utf8_lossy(&machines.stdout).lines().any(|line| line.split_whitespace().next() == Some(MACHINE));
+    if has_machine {
+        Ok(version)
+    } else {
+        Err(Error::NoRef405ep { version })
+    }
+}
+
+/// The command line QEMU is started with for `image` (shown to users in gdb mode).
+pub fn command_line(image: &Path, uart1_file: &Path, options: &Options) -> Vec<String> {
+    let mut args: Vec<String> = vec![
+        "-M".into(),
+        MACHINE.into(),
+        "-display".into(),
+        "none".into(),
+        "-monitor".into(),
+        "none".into(),
+        "-serial".into(),
+        "stdio".into(),
+        "-serial".into(),
+        format!("file:{}", uart1_file.display()),
+        "-kernel".into(),
+        image.display().to_string(),
+    ];
+    if let Some(shift) = options.icount {
+        args.push("-icount".into());
+        args.push(format!("shift={shift},align=off,sleep=off"));
+    }
+    if options.gdb {
+        args.push("-s".into());
+        args.push("-S".into());
+    }
+    args
+}
+
+/// The gdb-multiarch command that attaches to a run started with [`Options::gdb`].
+pub fn gdb_command(image: &Path) -> String {
+    format!(
+        "gdb-multiarch -q -ex 'set architecture powerpc:403' -ex 'file {}' -ex 'target remote localhost:{GDB_PORT}'",
+        image.display()
+    )
+}
+
+/// Kills and reaps QEMU however the run ends.
+struct Reaper(Child);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Boots `image` and collects UART output until the end marker, the timeout or a stop request.
+pub fn run(image: &Path, mut options: Options) -> Result<Transcript, Error> {
+    if !image.is_file() {
+        return Err(Error::ImageMissing(image.to_path_buf()));
+    }
+    check_qemu()?;
+    let run_dir = std::env::temp_dir().join(format!("qemu-run-{}-{}", std::process::id(), unique()));
+    std::fs::create_dir_all(&run_dir).map_err(|e| Error::Io(format!("creating {}", run_dir.display()), e))?;
+    let uart1_file = run_dir.join("uart1.txt");
+    let result = run_in(image, &uart1_file, &mut options);
+    let _ = std::fs::remove_dir_all(&run_dir);
+    result
+}
+
+fn unique() -> u64 {
+    use std::sync::atomic::AtomicU64;
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+enum Event {
+    Line(String),
+    Closed,
+}
+
+fn run_in(image: &Path, uart1_file: &Path, options: &mut Options) -> Result<Transcript, Error> {
+    let args = command_line(image, uart1_file, options);
+    let mut command = Command::new(QEMU);
+    command.args(&args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    // Own process group: a terminal's Ctrl-C reaches us, and we stop QEMU ourselves.
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let child = command.spawn().map_err(|e| Error::Io(format!("starting {QEMU}"), e))?;
+    let mut reaper = Reaper(child);
+    let stdout = reaper.0.stdout.take().expect("stdout is piped");
+    let mut stderr = reaper.0.stderr.take().expect("stderr is piped");
+    let stderr_thread = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match reader.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    let text = String::from_utf8_lossy(&line).replace('\r', "");
+                    let text = text.strip_suffix('\n').unwrap_or(&text).to_string();
+                    if sender.send(Event::Line(text)).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        let _ = sender.send(Event::Closed);
+    });
+
+    let deadline = Instant::now() + options.timeout;
+    let mut uart0 = Vec::<String>::new();
+    let mut uart1_seen = 0usize;
+    let mut uart1_partial = String::new();
+    let ending = loop {
+        if STOP_REQUESTED.load(Ordering::SeqCst) {
+            break Ending::Stopped;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            break Ending::Timeout;
+        }
+        let wait = (deadline - now).min(Duration::from_millis(50));
+        match receiver.recv_timeout(wait) {
+            Ok(Event::Line(line)) => {
+                if let Some(sink) = options.live.as_mut() {
+                    sink(Uart::Uart0, &line);
+                }
+                let is_end = options.end_marker.as_deref().is_some_and(|marker| line.trim() == marker);
+                uart0.push(line);
+                if is_end {
+                    break Ending::EndMarker;
+                }
+            }
+            Ok(Event::Closed) | Err(mpsc::RecvTimeoutError::Disconnected) => {
+                let status = reaper.0.wait().map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
+                break Ending::QemuExited(status);
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        stream_uart1(uart1_file, &mut uart1_seen, &mut uart1_partial, options);
+    };
+    drop(reaper);
+    stream_uart1(uart1_file, &mut uart1_seen, &mut uart1_partial, options);
+    let qemu_stderr = stderr_thread.join().unwrap_or_default();
+    let uart1 = std::fs::read(uart1_file).map(|bytes| String::from_utf8_lossy(&bytes).replace('\r', "")).unwrap_or_default();
+    Ok(Transcript {
+        uart0: uart0.join("\n"),
+        uart1: uart1.strip_suffix('\n').unwrap_or(&uart1).to_string(),
+        qemu_stderr,
+        ending,
+    })
+}
+
+/// Passes UART1 lines that appeared since the last call to the live sink.
+fn stream_uart1(file: &Path, seen: &mut usize, partial: &mut String, options: &mut Options) {
+    let Some(sink) = options.live.as_mut() else { return };
+    let Ok(bytes) = std::fs::read(file) else { return };
+    if bytes.len() <= *seen {
+        return;
+    }
+    partial.push_str(&String::from_utf8_lossy(&bytes[*seen..]).replace('\r', ""));
+    *seen = bytes.len();
+    while let Some(end) = partial.find('\n') {
+        let line: String = partial.drain(..=end).collect();
+        sink(Uart::Uart1, line.trim_end_matches('\n'));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_wires_uart0_to_stdout_and_uart1_to_a_file() {
+        let options = Options { icount: Some(0), ..Options::default() };
+        let args = command_line(Path::new("g.elf"), Path::new("/tmp/u1"), &options);
+        let joined = args.join(" ");
+        assert!(joined.contains("-M ref405ep"), "{joined}");
+        assert!(joined.contains("-serial stdio -serial file:/tmp/u1"), "{joined}");
+        assert!(joined.contains("-kernel g.elf"), "{joined}");
+        assert!(joined.contains("-icount shift=0,align=off,sleep=off"), "{joined}");
+        assert!(!joined.contains("-S"), "{joined}");
+    }
+
+    #[test]
+    fn a_missing_image_is_named() {
+        let error = run(Path::new("/nonexistent/guest.elf"), Options::default()).unwrap_err();
+        assert_eq!(error.to_string(), "/nonexistent/guest.elf: no such image");
+    }
+
+    #[test]
+    fn the_no_ref405ep_error_says_cause_and_remedy_in_one_line() {
+        let text = Error::NoRef405ep { version: "QEMU emulator version 9.2.0".into() }.to_string();
+        assert!(!text.contains('\n'));
+        assert!(text.contains("ref405ep") && text.contains("apt-get install"), "{text}");
+    }
+}

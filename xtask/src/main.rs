@@ -1,0 +1,169 @@
+//! `cargo xtask`: the one door to building, running, testing and measuring the microvisor.
+#![forbid(unsafe_code)]
+
+mod isa_check;
+mod ppc;
+mod setup;
+mod test;
+
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Build, run, test and measure the PPC405 microvisor")]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Installs what is missing, builds the guests and boots the demo under QEMU, streaming its output.
+    Demo,
+    /// Installs what is missing, then runs host unit tests, PPC builds with the ISA check, and the QEMU integration tests.
+    Test,
+    /// Boots any PPC405 ELF a user brings under QEMU and streams its UART output live.
+    Run {
+        /// The guest ELF image.
+        #[arg(long)]
+        guest: PathBuf,
+        /// Stop after this many seconds.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+        /// Deterministic mode: count instructions with -icount.
+        #[arg(long)]
+        icount: bool,
+        /// Wait for gdb before the first instruction and print the gdb-multiarch command.
+        #[arg(long)]
+        gdb: bool,
+    },
+    /// Builds every PPC405 image into target/images (with listings) and runs the ISA check on each.
+    Build,
+    /// Checks ELF images for instructions the PPC405 does not implement.
+    IsaCheck {
+        /// The images.
+        images: Vec<PathBuf>,
+    },
+}
+
+/// A failure to report in one line (or a short list), then exit 2.
+#[derive(Debug)]
+pub struct Failure(String);
+
+impl Failure {
+    /// A failure with this message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Failure(message.into())
+    }
+}
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+/// Runs a command, returns its stdout; its stderr goes into the failure if it fails.
+pub fn run_quiet(command: &mut Command) -> Result<String, Failure> {
+    let program = command.get_program().to_string_lossy().to_string();
+    let output = command.output().map_err(|e| Failure::new(format!("running {program}: {e}")))?;
+    if !output.status.success() {
+        return Err(Failure::new(format!(
+            "{program} failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).to_string())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // Ctrl-C and SIGTERM: ask the QEMU runner to stop; it kills QEMU and we return normally.
+    let _ = ctrlc::set_handler(qemu_runner::request_stop);
+    match dispatch(cli.command) {
+        Ok(code) => code,
+        Err(Failure(message)) => {
+            eprintln!("xtask: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(task: Task) -> Result<ExitCode, Failure> {
+    match task {
+        Task::Demo => demo(),
+        Task::Test => test::run_all(),
+        Task::Run { guest, timeout, icount, gdb } => run_guest(&guest, Duration::from_secs(timeout), icount, gdb),
+        Task::Build => {
+            setup::ensure(setup::Needs { qemu: false, gdb: false, ..setup::Needs::ALL })?;
+            for image in ppc::build_guests()? {
+                println!("{}", image.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Task::IsaCheck { images } => {
+            for image in &images {
+                isa_check::check_file(image)?;
+                println!("{}: only PPC405 instructions", image.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The demo: the hello guests, natively under QEMU.
+fn demo() -> Result<ExitCode, Failure> {
+    setup::ensure(setup::Needs { gdb: false, ..setup::Needs::ALL })?;
+    let images = ppc::build_guests()?;
+    for name in ["hello", "hello-c"] {
+        let image = images
+            .iter()
+            .find(|image| image.file_stem().is_some_and(|stem| stem == name))
+            .ok_or_else(|| Failure::new(format!("guest {name} was not built")))?;
+        println!("== {name}: native PPC405 under qemu-system-ppc -M ref405ep ==");
+        let transcript = stream(image, Duration::from_secs(20), false, false)?;
+        if transcript.ending != qemu_runner::Ending::EndMarker {
+            return Err(Failure::new(format!("{name} did not finish: {:?}", transcript.ending)));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs an image, printing each UART line as it arrives.
+fn stream(image: &Path, timeout: Duration, icount: bool, gdb: bool) -> Result<qemu_runner::Transcript, Failure> {
+    let mut print_line = |uart: qemu_runner::Uart, line: &str| match uart {
+        qemu_runner::Uart::Uart0 => println!("{line}"),
+        qemu_runner::Uart::Uart1 => println!("[uart1] {line}"),
+    };
+    let options = qemu_runner::Options {
+        timeout,
+        icount: icount.then_some(qemu_runner::ICOUNT_SHIFT),
+        gdb,
+        live: Some(&mut print_line),
+        ..qemu_runner::Options::default()
+    };
+    qemu_runner::run(image, options).map_err(|error| Failure::new(error.to_string()))
+}
+
+fn run_guest(guest: &Path, timeout: Duration, icount: bool, gdb: bool) -> Result<ExitCode, Failure> {
+    setup::ensure(setup::Needs { nightly: false, cross: false, qemu: true, gdb })?;
+    if !guest.is_file() {
+        return Err(Failure::new(format!("{}: no such file", guest.display())));
+    }
+    if gdb {
+        println!("QEMU waits for gdb; in another terminal run:\n  {}", qemu_runner::gdb_command(guest));
+    }
+    let transcript = stream(guest, timeout, icount, gdb)?;
+    match transcript.ending {
+        qemu_runner::Ending::QemuExited(status) => {
+            eprintln!("xtask: QEMU exited ({status}): {}", transcript.qemu_stderr.trim());
+            Ok(ExitCode::from(1))
+        }
+        ending => {
+            eprintln!("xtask: run ended: {ending:?}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

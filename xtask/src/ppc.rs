@@ -1,0 +1,178 @@
+//! Builds PowerPC 405 images: Rust crates with nightly `-Zbuild-std=core`, C guests with gcc.
+//!
+//! Every image lands in `target/images/<name>.elf` with an `objdump -d -S` listing beside it
+//! (`<name>.asm`), and passes the ISA check ([`crate::isa_check`]) before anyone runs it.
+
+use crate::{isa_check, root, run_quiet, Failure};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The JSON target spec (32-bit big-endian PowerPC, no FPU, static, panic = abort).
+pub const TARGET_SPEC: &str = "linker/ppc405.json";
+/// Flags of every C guest: gcc for the 405, soft float, nothing from a hosted C library.
+pub const GCC_FLAGS: &[&str] = &[
+    "-mcpu=405",
+    "-msoft-float",
+    "-ffreestanding",
+    "-nostdlib",
+    // gcc 12 may otherwise turn a freestanding memset loop into a call to memset itself.
+    "-fno-tree-loop-distribute-patterns",
+    "-fno-pic",
+    "-msdata=none",
+    "-static",
+    "-Os",
+    "-g",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    // Keep relocations in the linked image: previrt uses them to move code.
+    "-Wl,--emit-relocs",
+    "-Wl,--build-id=none",
+];
+
+/// Where built images go.
+pub fn images_dir() -> PathBuf {
+    root().join("target/images")
+}
+
+/// A PowerPC Rust crate build: package, binary and Cargo features.
+pub struct RustBuild<'a> {
+    /// Cargo package name.
+    pub package: &'a str,
+    /// Binary target inside it.
+    pub bin: &'a str,
+    /// Features (`--no-default-features` is always passed, so this is the whole set).
+    pub features: &'a [&'a str],
+    /// Name of the image in `target/images` (without `.elf`).
+    pub image: &'a str,
+    /// A separate cargo target directory (so builds with other features do not evict this one).
+    pub target_dir: Option<PathBuf>,
+}
+
+/// Builds a Rust crate for the PPC405 and returns the checked image.
+pub fn build_rust(build: &RustBuild) -> Result<PathBuf, Failure> {
+    let target_dir = build.target_dir.clone().unwrap_or_else(|| root().join("target"));
+    let mut command = nightly_cargo();
+    command.current_dir(root()).args([
+        "build",
+        "--release",
+        "--package",
+        build.package,
+        "--bin",
+        build.bin,
+        "--target",
+        TARGET_SPEC,
+        "-Zbuild-std=core,compiler_builtins",
+        "-Zbuild-std-features=compiler-builtins-mem",
+        "-Zjson-target-spec",
+        "--no-default-features",
+    ]);
+    command.arg("--target-dir").arg(&target_dir);
+    if !build.features.is_empty() {
+        command.args(["--features", &build.features.join(",")]);
+    }
+    let status = command.status().map_err(|e| Failure::new(format!("running nightly cargo: {e}")))?;
+    if !status.success() {
+        return Err(Failure::new(format!("building {} for the PPC405 failed ({status})", build.package)));
+    }
+    let built = target_dir.join("ppc405/release").join(build.bin);
+    install_image(&built, build.image)
+}
+
+/// `cargo` of the nightly toolchain, with the variables the outer (stable) cargo set removed.
+pub fn nightly_cargo() -> Command {
+    let mut command = Command::new("rustup");
+    command.args(["run", "nightly", "cargo"]);
+    for variable in ["RUSTC", "RUSTDOC", "RUSTUP_TOOLCHAIN", "CARGO", "RUSTC_WRAPPER", "RUSTFLAGS", "CARGO_TARGET_DIR"] {
+        command.env_remove(variable);
+    }
+    command
+}
+
+/// A C guest: every `.c` and `.S` file in `guests/<name>/`, plus the shared `guests/crt/`.
+pub fn build_c_guest(name: &str) -> Result<PathBuf, Failure> {
+    let dir = root().join("guests").join(name);
+    let crt = root().join("guests/crt");
+    let mut sources = c_sources(&crt)?;
+    sources.extend(c_sources(&dir)?);
+    let out_dir = root().join("target/c-guests");
+    std::fs::create_dir_all(&out_dir).map_err(|e| Failure::new(format!("{}: {e}", out_dir.display())))?;
+    let output = out_dir.join(format!("{name}.elf"));
+    let status = Command::new("powerpc-linux-gnu-gcc")
+        .args(GCC_FLAGS)
+        .arg("-I")
+        .arg(&crt)
+        .arg("-I")
+        .arg(&dir)
+        .arg("-T")
+        .arg(root().join("linker/guest.ld"))
+        .arg("-o")
+        .arg(&output)
+        .args(&sources)
+        .arg("-lgcc")
+        .status()
+        .map_err(|e| Failure::new(format!("running powerpc-linux-gnu-gcc: {e}")))?;
+    if !status.success() {
+        return Err(Failure::new(format!("building C guest {name} failed ({status})")));
+    }
+    install_image(&output, name)
+}
+
+fn c_sources(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Failure::new(format!("{}: {e}", dir.display())))?;
+    let mut sources: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| matches!(path.extension().and_then(|e| e.to_str()), Some("c" | "S")))
+        .collect();
+    sources.sort();
+    Ok(sources)
+}
+
+/// Copies a built ELF to `target/images/<name>.elf`, writes its listing and checks its ISA.
+fn install_image(built: &Path, name: &str) -> Result<PathBuf, Failure> {
+    let dir = images_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| Failure::new(format!("{}: {e}", dir.display())))?;
+    let image = dir.join(format!("{name}.elf"));
+    std::fs::copy(built, &image).map_err(|e| Failure::new(format!("copying {}: {e}", built.display())))?;
+    let listing = run_quiet(Command::new("powerpc-linux-gnu-objdump").args(["-d", "-S", "-M", "405"]).arg(&image))?;
+    let listing_path = dir.join(format!("{name}.asm"));
+    std::fs::write(&listing_path, listing).map_err(|e| Failure::new(format!("{}: {e}", listing_path.display())))?;
+    isa_check::check_file(&image)?;
+    Ok(image)
+}
+
+/// The guests in `guests/`: Rust crates (folders with a Cargo.toml) and C guests (with `.c` files).
+pub fn guest_folders() -> Result<(Vec<String>, Vec<String>), Failure> {
+    let dir = root().join("guests");
+    let mut rust = Vec::new();
+    let mut c = Vec::new();
+    let entries = std::fs::read_dir(&dir).map_err(|e| Failure::new(format!("{}: {e}", dir.display())))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().to_string();
+        if !path.is_dir() || name == "crt" || name == "rt" {
+            continue;
+        }
+        if path.join("Cargo.toml").is_file() {
+            rust.push(name);
+        } else if !c_sources(&path)?.is_empty() {
+            c.push(name);
+        }
+    }
+    rust.sort();
+    c.sort();
+    Ok((rust, c))
+}
+
+/// Builds every guest in `guests/` and returns their images.
+pub fn build_guests() -> Result<Vec<PathBuf>, Failure> {
+    let (rust, c) = guest_folders()?;
+    let mut images = Vec::new();
+    for name in &rust {
+        images.push(build_rust(&RustBuild { package: name, bin: name, features: &[], image: name, target_dir: None })?);
+    }
+    for name in &c {
+        images.push(build_c_guest(name)?);
+    }
+    Ok(images)
+}
