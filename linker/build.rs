@@ -24,4 +24,6 @@ fn main() {
     let script = workspace.join(&script);
     println!("cargo:rerun-if-changed={}", script.display());
     println!("cargo:rustc-link-arg-bins=-T{}", script.display());
+    // Keep the relocations in the linked image: `previrt patch` moves code with them.
+    println!("cargo:rustc-link-arg-bins=--emit-relocs");
 }
