@@ -219,6 +219,16 @@ pub fn classify(word: u32) -> Option<Op> {
     }
 }
 
+/// The instruction `word` is by opcode alone, whatever its operands, for a word that trapped.
+///
+/// Unlike [`classify`], `mfspr`/`mtspr` of any SPR number are [`Op::Mfspr`]/[`Op::Mtspr`]: an
+/// unprivileged number the 405 lacks still traps in user mode (QEMU raises a privileged-instruction
+/// program interrupt for it), and the microvisor must answer it as the 405 would in the guest's mode.
+pub fn op_of(word: u32) -> Option<Op> {
+    let row = ROWS.iter().find(|row| word & row.mask == row.value && row.op != Op::MfsprUser)?;
+    Some(row.op)
+}
+
 /// Destination (`rD`) or source (`rS`) register field, bits 6–10.
 pub const fn rd(word: u32) -> usize {
     ((word >> 21) & 31) as usize

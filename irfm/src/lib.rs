@@ -3,13 +3,17 @@
 //! One source of truth, shared by the PPC405 microvisor (no_std), the guests and the host tool:
 //! - [`isa`]: every instruction form the PPC405 implements (the ISA check of our images);
 //! - [`insn`]: the classification of privileged and sensitive instructions and their rewrites;
-//! - [`spr`]: SPR numbers and MSR bits as the PPC405 user's manual numbers them.
+//! - [`spr`]: SPR numbers and MSR bits as the PPC405 user's manual numbers them;
+//! - [`image`]: the partition table the system-image packer writes into the microvisor;
+//! - [`table`]: the pre-virtualization table `previrt patch` writes into guests.
 //!
 //! Nothing here is unsafe, allocates or depends on the host.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod image;
 pub mod insn;
 pub mod isa;
 pub mod spr;
+pub mod table;

@@ -1,1 +1,38 @@
-#![no_std]
+//! A configurable type-1 microvisor for the IBM/AMCC PowerPC 405.
+//!
+//! Principles:
+//! - **A guest believes it owns a 405, and owns only its partition.** It always runs in user mode
+//!   with translation on; every privileged instruction traps and is emulated on its virtual CPU
+//!   ([`vcpu`]) as the PPC405 user's manual defines it; its memory and devices are real TLB entries
+//!   carrying its TID ([`partition`]). Nothing a guest does can reach another partition or the
+//!   microvisor; what a real 405 would do to it, it gets ([`reflect`]); what the microvisor refuses
+//!   stops that partition alone with a one-line report ([`console`]).
+//! - **Static configuration.** Partitions come from a table the system-image packer wrote
+//!   (`irfm::image`); nothing is allocated, every loop is bounded, every path deterministic.
+//! - **One hop from an instruction to its emulation.** Vector → [`trap::dispatch`] →
+//!   [`emulate::instruction`] (one `match` on `irfm::insn::Op`) → `emulate::<module>::<mnemonic>`.
+//! - **Unsafe is confined** to [`arch`] (assembly, real registers, the global state) and
+//!   [`guest_mem`] (guest memory by real address). Everything else is safe code, and `cargo test`
+//!   runs it on the host against stand-ins of the hardware.
+//! - **Every optional component is a Cargo feature**, declared here and nowhere else.
+#![cfg_attr(target_arch = "powerpc", no_std)]
+#![deny(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+#![warn(missing_docs)]
+
+pub mod arch;
+pub mod boot;
+pub mod console;
+pub mod emulate;
+pub mod guest_mem;
+pub mod partition;
+pub mod platform;
+pub mod reflect;
+#[cfg(feature = "trap-stats")]
+pub mod stats;
+pub mod system;
+pub mod trap;
+pub mod vcpu;
+pub mod vtimer;
+pub mod vuic;

@@ -33,3 +33,34 @@ pub fn boot(path: &std::path::Path) -> Transcript {
     );
     transcript
 }
+
+/// The microvisor image built by `cargo xtask` (basis configuration).
+pub fn microvisor() -> PathBuf {
+    image("microvisor")
+}
+
+/// Packs `guest` as the only partition (fully virtualized, with UART0) and boots it on the microvisor.
+pub fn boot_on_microvisor(guest: &std::path::Path) -> Transcript {
+    boot_system(&microvisor(), &[system_image::PartitionSpec::full(guest)])
+}
+
+/// Packs a system from `partitions` on `microvisor` and boots it until UART0 prints the end marker.
+pub fn boot_system(microvisor: &std::path::Path, partitions: &[system_image::PartitionSpec]) -> Transcript {
+    let system = pack(microvisor, partitions);
+    let transcript = boot(&system);
+    let _ = std::fs::remove_file(&system);
+    transcript
+}
+
+/// Packs a system into a temporary file and returns its path.
+pub fn pack(microvisor: &std::path::Path, partitions: &[system_image::PartitionSpec]) -> PathBuf {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "system-{}-{}.elf",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    system_image::pack(microvisor, partitions, &path).unwrap_or_else(|error| panic!("{error}"));
+    path
+}

@@ -98,7 +98,7 @@ fn dispatch(task: Task) -> Result<ExitCode, Failure> {
         Task::Run { guest, timeout, icount, gdb } => run_guest(&guest, Duration::from_secs(timeout), icount, gdb),
         Task::Build => {
             setup::ensure(setup::Needs { qemu: false, gdb: false, ..setup::Needs::ALL })?;
-            for image in ppc::build_guests()? {
+            for image in ppc::build_all()? {
                 println!("{}", image.display());
             }
             Ok(ExitCode::SUCCESS)

@@ -164,6 +164,24 @@ pub fn guest_folders() -> Result<(Vec<String>, Vec<String>), Failure> {
     Ok((rust, c))
 }
 
+/// Builds the microvisor with `features` into `target/images/<image>.elf`. Each feature set gets its
+/// own cargo target directory, so switching between them does not rebuild everything.
+pub fn build_microvisor(features: &[&str], image: &str) -> Result<PathBuf, Failure> {
+    let target_dir = if features.is_empty() {
+        None
+    } else {
+        Some(root().join("target/microvisor-features").join(features.join("+")))
+    };
+    build_rust(&RustBuild { package: "microvisor", bin: "microvisor", features, image, target_dir })
+}
+
+/// Builds every image: the guests and the microvisor (basis configuration).
+pub fn build_all() -> Result<Vec<PathBuf>, Failure> {
+    let mut images = build_guests()?;
+    images.push(build_microvisor(&[], "microvisor")?);
+    Ok(images)
+}
+
 /// Builds every guest in `guests/` and returns their images.
 pub fn build_guests() -> Result<Vec<PathBuf>, Failure> {
     let (rust, c) = guest_folders()?;

@@ -67,7 +67,7 @@ pub fn run_all() -> Result<ExitCode, Failure> {
     let host = cargo_test(&["--workspace", "--quiet"], &[("PPC405_REQUIRE_CROSS_TOOLS", "1".into())])?;
 
     println!("== PPC405 images (build + ISA check) ==");
-    let images = ppc::build_guests()?;
+    let images = ppc::build_all()?;
     for image in &images {
         println!("  {}: only PPC405 instructions", image.display());
     }

@@ -1,0 +1,21 @@
+//! The board's UART0 as the microvisor's own console (reports, statistics).
+//!
+//! Polled, byte-wide, 16550 registers; the address comes from `platform::ref405ep`.
+
+#[cfg(target_arch = "powerpc")]
+use crate::platform::ref405ep;
+
+/// Sends one byte on UART0, waiting until the transmitter can take it.
+pub fn uart0_putc(byte: u8) {
+    #[cfg(target_arch = "powerpc")]
+    // SAFETY: UART0 is a device at a fixed real address on this board; the microvisor runs
+    // untranslated, and byte accesses to THR and LSR have no effect beyond sending the byte.
+    unsafe {
+        let lsr = (ref405ep::UART0 + ref405ep::UART_LSR) as *const u8;
+        let thr = ref405ep::UART0 as *mut u8;
+        while core::ptr::read_volatile(lsr) & ref405ep::UART_LSR_THRE == 0 {}
+        core::ptr::write_volatile(thr, byte);
+    }
+    #[cfg(not(target_arch = "powerpc"))]
+    crate::arch::host::console_putc(byte);
+}

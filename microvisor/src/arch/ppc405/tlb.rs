@@ -1,0 +1,100 @@
+//! The real 64-entry TLB (PPC405 user's manual, chapter 7 "Memory management").
+//!
+//! An entry is a tag word (TLBHI: EPN, SIZE, V, E, U0), a data word (TLBLO: RPN, EX, WR, ZSEL,
+//! W, I, M, G) and an 8-bit TID taken from PID when TLBHI is written. Only the microvisor writes
+//! the real TLB; guests see their own virtual TLB (`tlb-virt`) or none.
+
+/// TLBHI fields.
+pub mod hi {
+    /// Effective page number mask.
+    pub const EPN: u32 = 0xffff_fc00;
+    /// SIZE field shift (bits 22–24); size = 1 KiB << (2 × SIZE).
+    pub const SIZE_SHIFT: u32 = 7;
+    /// SIZE field.
+    pub const SIZE: u32 = 0x0000_0380;
+    /// Valid.
+    pub const V: u32 = 0x0000_0040;
+    /// Endian (little-endian page; QEMU aborts on it).
+    pub const E: u32 = 0x0000_0020;
+    /// User-defined attribute.
+    pub const U0: u32 = 0x0000_0010;
+    /// SIZE encoding of a 4 KiB page.
+    pub const SIZE_4K: u32 = 1;
+    /// SIZE encoding of a 16 MiB page.
+    pub const SIZE_16M: u32 = 7;
+}
+
+/// TLBLO fields.
+pub mod lo {
+    /// Real page number mask.
+    pub const RPN: u32 = 0xffff_fc00;
+    /// Execute permission.
+    pub const EX: u32 = 0x0000_0200;
+    /// Write permission.
+    pub const WR: u32 = 0x0000_0100;
+    /// Zone select shift (bits 24–27).
+    pub const ZSEL_SHIFT: u32 = 4;
+    /// Write-through.
+    pub const W: u32 = 0x0000_0008;
+    /// Caching inhibited.
+    pub const I: u32 = 0x0000_0004;
+    /// Memory coherent.
+    pub const M: u32 = 0x0000_0002;
+    /// Guarded.
+    pub const G: u32 = 0x0000_0001;
+}
+
+/// Bytes covered by a SIZE field value.
+pub const fn page_bytes(size: u32) -> u32 {
+    1024 << (2 * size)
+}
+
+/// One TLB entry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Entry {
+    /// The tag word.
+    pub hi: u32,
+    /// The data word.
+    pub lo: u32,
+    /// Translation ID: matches when it equals PID, or when 0.
+    pub tid: u8,
+}
+
+/// Entries in the 405's TLB.
+pub const ENTRIES: usize = 64;
+
+/// Writes entry `index` (0–63); `pid_after` is the PID to leave in place (tlbwe takes the TID from PID).
+pub fn write(index: usize, entry: Entry, pid_after: u8) {
+    #[cfg(target_arch = "powerpc")]
+    // SAFETY: the microvisor runs in real mode, so no translation it depends on changes; PID is
+    // restored before any guest runs. LO is written before HI because QEMU clears the valid bit of
+    // an entry whose LO is written after its HI (`../shared/platform.md`); hardware accepts either.
+    unsafe {
+        core::arch::asm!(
+            "mtspr 945, {tid}",
+            "tlbwe {lo}, {index}, 1",
+            "tlbwe {hi}, {index}, 0",
+            "mtspr 945, {pid}",
+            "isync",
+            tid = in(reg) u32::from(entry.tid),
+            lo = in(reg) entry.lo,
+            hi = in(reg) entry.hi,
+            index = in(reg) index as u32 & 63,
+            pid = in(reg) u32::from(pid_after),
+            options(nostack)
+        );
+    }
+    #[cfg(not(target_arch = "powerpc"))]
+    crate::arch::host::write_tlb(index, entry, pid_after);
+}
+
+/// Invalidates every entry (`tlbia`).
+pub fn invalidate_all() {
+    #[cfg(target_arch = "powerpc")]
+    // SAFETY: the microvisor runs untranslated; guests are re-mapped before they run again.
+    unsafe {
+        core::arch::asm!("tlbia", "isync", options(nostack))
+    };
+    #[cfg(not(target_arch = "powerpc"))]
+    crate::arch::host::invalidate_tlb();
+}

@@ -1,0 +1,35 @@
+//! `rfi` and `rfci`: return from a (critical) interrupt (PPC405 manual 9.11).
+//!
+//! PC ← SRR0 (SRR2) with the low two bits cleared; MSR ← SRR1 (SRR3), implemented bits only.
+
+use super::Outcome;
+use crate::system::Partition;
+use crate::vcpu::MSR_IMPLEMENTED;
+use irfm::spr::msr;
+
+fn return_to(partition: &mut Partition, pc: u32, new_msr: u32) -> Outcome {
+    let new_msr = new_msr & MSR_IMPLEMENTED;
+    let changed = partition.vcpu.msr ^ new_msr;
+    partition.vcpu.msr = new_msr;
+    partition.vcpu.pc = pc & !3;
+    if changed & (msr::PR | msr::IR | msr::DR) != 0 {
+        crate::partition::translation_changed(partition);
+    }
+    if new_msr & msr::WE != 0 {
+        // Returning into a wait state: the partition sleeps at the new PC.
+        return Outcome::Wait;
+    }
+    Outcome::Resume
+}
+
+/// `rfi`.
+pub fn rfi(partition: &mut Partition, _word: u32) -> Outcome {
+    let (pc, msr) = (partition.vcpu.srr0, partition.vcpu.srr1);
+    return_to(partition, pc, msr)
+}
+
+/// `rfci`.
+pub fn rfci(partition: &mut Partition, _word: u32) -> Outcome {
+    let (pc, msr) = (partition.vcpu.srr2, partition.vcpu.srr3);
+    return_to(partition, pc, msr)
+}

@@ -1,0 +1,186 @@
+//! A partition's address space: what its guest can reach, and nothing else.
+//!
+//! A guest always runs with the real MSR[PR] = 1 and translation on (`system::GUEST_MSR`); what it
+//! believes to be physical memory is mapped by real TLB entries tagged with its own TID, so even a
+//! guest in (virtual) real mode reaches only its memory and the devices it was granted:
+//! - guest physical `0..size` → real `real_base..real_base + size`, executable and writable;
+//! - each granted device's window → the same real addresses, guarded and cache-inhibited, not
+//!   executable.
+//!
+//! Partition `n` uses TID `n + 1`; entries are written once at boot, so switching partitions is a
+//! PID write. Without `tlb-virt`, a guest's MSR[IR, DR] are recorded but change nothing: its view
+//! stays this one-to-one map (`docs/instructions.md`).
+
+use crate::arch::ppc405::spr as real;
+use crate::arch::ppc405::tlb::{self, hi, lo, Entry};
+use crate::emulate::{Fault, Outcome};
+use crate::platform::ref405ep;
+use crate::system::Partition;
+use irfm::image::Device;
+
+/// The real ZPR while a guest runs: zone 0 = 01, access as the TLB entry's EX/WR bits say, in user
+/// mode too (PPC405 manual 7.5.2). The microvisor's entries all use zone 0.
+pub const GUEST_ZPR: u32 = 0x4000_0000;
+
+/// The TID of partition `index`'s entries.
+pub const fn tid(index: usize) -> u8 {
+    index as u8 + 1
+}
+
+/// UIC0 lines of the devices in `devices` (bits of [`Device`]).
+pub fn owned_lines(devices: u32) -> u32 {
+    Device::ALL
+        .iter()
+        .filter(|device| devices & (1 << **device as u32) != 0)
+        .filter_map(|device| ref405ep::window(*device).irq)
+        .fold(0, |lines, irq| lines | crate::vuic::bit(irq))
+}
+
+/// Whether `address` lies in a device window the partition was granted.
+fn in_granted_window(partition: &Partition, address: u32) -> bool {
+    Device::ALL.iter().any(|device| {
+        let window = ref405ep::window(*device);
+        partition.devices & (1 << *device as u32) != 0 && address.wrapping_sub(window.base) < window.bytes
+    })
+}
+
+/// The real address of a guest data access at effective address `address`, or what the guest gets
+/// instead (`store` says whether the access writes).
+pub fn translate_data(partition: &Partition, address: u32, store: bool) -> Result<u32, Outcome> {
+    let _ = store;
+    if let Some(real) = partition.real_address(address) {
+        return Ok(real);
+    }
+    if in_granted_window(partition, address) {
+        return Ok(address);
+    }
+    Err(Outcome::Stop(Fault::OutsideMemory { address }))
+}
+
+/// The real address of the guest instruction at effective address `address`.
+pub fn translate_fetch(partition: &Partition, address: u32) -> Option<u32> {
+    partition.real_address(address)
+}
+
+/// The guest changed MSR[PR, IR, DR], PID or ZPR. Without `tlb-virt` its view of memory stays the
+/// one-to-one map, so nothing real changes.
+pub fn translation_changed(_partition: &mut Partition) {}
+
+/// Page sizes the 405 offers, largest first, as (SIZE field, bytes).
+const PAGE_SIZES: [(u32, u32); 8] = [
+    (7, 16 << 20),
+    (6, 4 << 20),
+    (5, 1 << 20),
+    (4, 256 << 10),
+    (3, 64 << 10),
+    (2, 16 << 10),
+    (1, 4 << 10),
+    (0, 1 << 10),
+];
+
+/// Maps `bytes` at effective `base` to real `real` with the largest pages that fit (QEMU cannot map
+/// 1 KiB pages, so at least 4 KiB), writing real TLB entries from `*slot` on. `false` if the TLB is full.
+fn map_range(base: u32, real: u32, bytes: u32, attributes: u32, tid: u8, slot: &mut usize) -> bool {
+    let mut offset = 0;
+    while offset < bytes {
+        let (address, target) = (base + offset, real + offset);
+        let Some(&(size, page)) = PAGE_SIZES
+            .iter()
+            .find(|(size, page)| *size >= 1 && (address | target) & (page - 1) == 0 && offset + page <= bytes)
+        else {
+            return false;
+        };
+        if *slot >= tlb::ENTRIES {
+            return false;
+        }
+        let entry = Entry {
+            hi: (address & hi::EPN) | (size << hi::SIZE_SHIFT) | hi::V,
+            lo: (target & lo::RPN) | attributes,
+            tid,
+        };
+        tlb::write(*slot, entry, 0);
+        *slot += 1;
+        offset += page;
+    }
+    true
+}
+
+/// Writes partition `index`'s TLB entries from `*slot` on; `false` if the TLB is full.
+pub fn map(partition: &Partition, index: usize, slot: &mut usize) -> bool {
+    let tid = tid(index);
+    if !map_range(0, partition.real_base, partition.size, lo::EX | lo::WR | lo::M, tid, slot) {
+        return false;
+    }
+    let mut mapped: [u32; Device::ALL.len()] = [u32::MAX; Device::ALL.len()];
+    for (n, device) in Device::ALL.iter().enumerate() {
+        let window = ref405ep::window(*device);
+        // Two devices may share a page (UART0 and UART1 do): map it once.
+        if partition.devices & (1 << *device as u32) == 0 || mapped.contains(&window.base) {
+            continue;
+        }
+        mapped[n] = window.base;
+        if !map_range(window.base, window.base, window.bytes, lo::WR | lo::I | lo::G, tid, slot) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Makes partition `index` the one the real registers serve: its TID, its SPRG4–7 (user-readable
+/// without a trap) and its SRR2/SRR3 (QEMU 7.2 lets user mode access them without a trap; on a real
+/// 405 they trap and this copy is merely unused).
+pub fn enter(partition: &Partition, index: usize) {
+    real::set_pid(tid(index));
+    real::set_zpr(GUEST_ZPR);
+    let sprg = &partition.vcpu.sprg;
+    real::load_user_sprgs(&[sprg[4], sprg[5], sprg[6], sprg[7]]);
+    real::set_critical_save(partition.vcpu.srr2, partition.vcpu.srr3);
+}
+
+/// The running partition trapped: take back what it may have changed without a trap (SRR2/SRR3 on QEMU).
+pub fn leave(partition: &mut Partition) {
+    let (srr2, srr3) = real::critical_save();
+    partition.vcpu.srr2 = srr2;
+    partition.vcpu.srr3 = srr3;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arch::host;
+
+    fn partition(devices: u32) -> Partition {
+        Partition { real_base: 16 << 20, size: 16 << 20, devices, ..Partition::EMPTY }
+    }
+
+    #[test]
+    fn a_partition_maps_its_memory_with_one_16_mib_page_and_each_device_page_once() {
+        let p = partition(1 << Device::Uart0 as u32 | 1 << Device::Uart1 as u32);
+        let mut slot = 3;
+        assert!(map(&p, 1, &mut slot));
+        assert_eq!(slot, 5);
+        host::with(|m| {
+            assert_eq!(m.tlb[3], Entry { hi: (7 << 7) | hi::V, lo: (16 << 20) | lo::EX | lo::WR | lo::M, tid: 2 });
+            assert_eq!(m.tlb[4].hi, 0xef60_0000 | (1 << 7) | hi::V);
+            assert_eq!(m.tlb[4].lo, 0xef60_0000 | lo::WR | lo::I | lo::G);
+        });
+    }
+
+    #[test]
+    fn data_outside_memory_and_grants_is_refused() {
+        let p = partition(1 << Device::Uart0 as u32);
+        assert_eq!(translate_data(&p, 0x100, false), Ok((16 << 20) + 0x100));
+        assert_eq!(translate_data(&p, 0xef60_0305, true), Ok(0xef60_0305));
+        assert_eq!(
+            translate_data(&p, 0x0100_0000, true),
+            Err(Outcome::Stop(Fault::OutsideMemory { address: 0x0100_0000 }))
+        );
+        assert!(translate_data(&p, 0xfff0_0000, false).is_err(), "SRAM was not granted");
+    }
+
+    #[test]
+    fn owned_lines_follow_the_granted_devices() {
+        assert_eq!(owned_lines(1 << Device::Uart1 as u32), 0x4000_0000);
+        assert_eq!(owned_lines(1 << Device::Sram as u32), 0);
+    }
+}

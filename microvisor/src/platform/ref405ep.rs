@@ -1,0 +1,51 @@
+//! AMCC's PPC405EP evaluation board as QEMU 7.2 models it (`-M ref405ep`): addresses and rates.
+//!
+//! Sources: PPC405EP user's manual (memory map, UIC0 inputs); QEMU 7.2 `hw/ppc/ppc405_uc.c` and
+//! `ppc405_boards.c` for what the emulator actually wires. Nothing else in the microvisor names an
+//! address of this board.
+
+use irfm::image::Device;
+
+/// Bytes of SDRAM.
+pub const RAM_BYTES: u32 = 128 << 20;
+/// UART0's registers (16550, byte-wide).
+pub const UART0: u32 = 0xef60_0300;
+/// UART1's registers.
+pub const UART1: u32 = 0xef60_0400;
+/// Offset of a 16550's line status register.
+pub const UART_LSR: u32 = 5;
+/// LSR bit: transmit holding register empty.
+pub const UART_LSR_THRE: u8 = 0x20;
+/// On-chip SRAM (512 KiB at the top of the address space).
+pub const SRAM: u32 = 0xfff0_0000;
+/// Time-base (and PIT) frequency: QEMU derives 333,333,330 Hz from the CPC's reset PLL settings.
+pub const TIME_BASE_HZ: u32 = 333_333_330;
+/// Where QEMU's `-kernel` boot writes the board-information block (16 MiB − 0x80), passed in r3.
+pub const BOARD_INFO: u32 = 0x00ff_ff80;
+/// Bytes of the board-information block.
+pub const BOARD_INFO_BYTES: u32 = 0x80;
+/// r1 at entry with `-kernel`: the top of the SRAM, minus 8.
+pub const BOOT_STACK: u32 = 0xfff7_fff8;
+
+/// A device's window: where the guest sees it (identical to the real address: devices are
+/// passed through, not moved), how many bytes the TLB pages covering it span, its UIC0 line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// First byte, aligned to `bytes`.
+    pub base: u32,
+    /// Bytes: a 405 page size (4 KiB … 16 MiB) or a multiple of one.
+    pub bytes: u32,
+    /// UIC0 input, if the device interrupts.
+    pub irq: Option<u8>,
+}
+
+/// Where each grantable device is. UART0 and UART1 share one 4 KiB page (0xEF600000) with the
+/// GPT, IIC, OPB arbiter and GPIO; QEMU cannot map 1 KiB pages, so granting either UART grants
+/// that page: one partition should hold both UARTs, or neither (the configuration check says so).
+pub const fn window(device: Device) -> Window {
+    match device {
+        Device::Uart0 => Window { base: 0xef60_0000, bytes: 4 << 10, irq: Some(0) },
+        Device::Uart1 => Window { base: 0xef60_0000, bytes: 4 << 10, irq: Some(1) },
+        Device::Sram => Window { base: SRAM, bytes: 512 << 10, irq: None },
+    }
+}

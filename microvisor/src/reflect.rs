@@ -1,0 +1,256 @@
+//! Virtual interrupts: delivering an interrupt to a guest's own vector exactly as a 405 would.
+//!
+//! PPC405 user's manual, chapter 5: a non-critical interrupt saves the PC in SRR0 and the MSR in
+//! SRR1, then clears MSR[AP, APE, WE, EE, PR, FP, FE0, DWE, FE1, IR, DR] (CE, ME, DE unchanged); a
+//! critical one (critical input, watchdog) saves into SRR2/SRR3 and also clears CE and DE; a
+//! machine check clears ME too. The PC becomes EVPR[0:15] || the vector offset.
+//!
+//! One deliberate choice where the manual and QEMU 7.2 differ: the saved MSR never holds WE (QEMU's
+//! behaviour), so a guest that slept with `mtmsr` (WE|EE) resumes awake after its handler's `rfi`,
+//! as every guest developed on QEMU expects. QEMU also never saves CE and clears CE and DE on
+//! non-critical interrupts; there the microvisor follows the manual.
+
+use crate::system::Partition;
+use crate::vcpu::Vcpu;
+use crate::vtimer::{tcr, tsr};
+use irfm::spr::msr;
+
+/// ESR bits (PPC405 manual, section 5.2.6).
+pub mod esr {
+    /// Machine check, instruction side.
+    pub const MCI: u32 = 0x8000_0000;
+    /// Program: illegal instruction.
+    pub const PIL: u32 = 0x0800_0000;
+    /// Program: privileged instruction.
+    pub const PPR: u32 = 0x0400_0000;
+    /// Program: trap instruction.
+    pub const PTR: u32 = 0x0200_0000;
+    /// Data storage / data TLB miss: the access was a store.
+    pub const DST: u32 = 0x0080_0000;
+    /// Data or instruction storage: zone fault.
+    pub const DIZ: u32 = 0x0040_0000;
+}
+
+/// An interrupt a guest takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interrupt {
+    /// Program interrupt (0x700); ESR becomes exactly `esr`.
+    Program {
+        /// PIL, PPR or PTR.
+        esr: u32,
+    },
+    /// System call (0x0C00); the PC already points after the `sc`.
+    SystemCall,
+    /// Data storage (0x0300).
+    DataStorage {
+        /// The effective address.
+        dear: u32,
+        /// DST and/or DIZ.
+        esr: u32,
+    },
+    /// Instruction storage (0x0400).
+    InstructionStorage {
+        /// DIZ for a zone fault, else 0.
+        esr: u32,
+    },
+    /// Alignment (0x0600); ESR unchanged.
+    Alignment {
+        /// The effective address.
+        dear: u32,
+    },
+    /// Data TLB miss (0x1100).
+    DataTlbMiss {
+        /// The effective address.
+        dear: u32,
+        /// DST for a store, else 0.
+        esr: u32,
+    },
+    /// Instruction TLB miss (0x1200).
+    InstructionTlbMiss,
+    /// External input through the UIC (0x0500).
+    External,
+    /// Programmable interval timer (0x1000).
+    Pit,
+    /// Fixed interval timer (0x1010).
+    Fit,
+    /// Watchdog (0x1020), critical.
+    Watchdog,
+    /// Critical input through the UIC (0x0100), critical.
+    CriticalInput,
+    /// Machine check (0x0200), critical.
+    MachineCheck,
+}
+
+impl Interrupt {
+    /// The vector offset (PPC405 manual, table 5-2).
+    pub const fn offset(self) -> u16 {
+        match self {
+            Interrupt::CriticalInput => 0x0100,
+            Interrupt::MachineCheck => 0x0200,
+            Interrupt::DataStorage { .. } => 0x0300,
+            Interrupt::InstructionStorage { .. } => 0x0400,
+            Interrupt::External => 0x0500,
+            Interrupt::Alignment { .. } => 0x0600,
+            Interrupt::Program { .. } => 0x0700,
+            Interrupt::SystemCall => 0x0c00,
+            Interrupt::Pit => 0x1000,
+            Interrupt::Fit => 0x1010,
+            Interrupt::Watchdog => 0x1020,
+            Interrupt::DataTlbMiss { .. } => 0x1100,
+            Interrupt::InstructionTlbMiss => 0x1200,
+        }
+    }
+}
+
+/// MSR bits every interrupt clears.
+const CLEARED: u32 = msr::AP
+    | msr::APE
+    | msr::WE
+    | msr::EE
+    | msr::PR
+    | msr::FP
+    | msr::FE0
+    | msr::DWE
+    | msr::FE1
+    | msr::IR
+    | msr::DR;
+
+/// Delivers `interrupt` to the guest: the PC in `vcpu.pc` is what SRR0/SRR2 saves.
+pub fn deliver(vcpu: &mut Vcpu, interrupt: Interrupt) {
+    let saved_msr = vcpu.msr & !msr::WE;
+    match interrupt {
+        Interrupt::CriticalInput | Interrupt::Watchdog | Interrupt::MachineCheck => {
+            vcpu.srr2 = vcpu.pc;
+            vcpu.srr3 = saved_msr;
+            vcpu.msr &= !(CLEARED | msr::CE | msr::DE);
+            if interrupt == Interrupt::MachineCheck {
+                vcpu.msr &= !msr::ME;
+            }
+        }
+        _ => {
+            vcpu.srr0 = vcpu.pc;
+            vcpu.srr1 = saved_msr;
+            vcpu.msr &= !CLEARED;
+        }
+    }
+    match interrupt {
+        Interrupt::Program { esr } => vcpu.esr = esr,
+        Interrupt::DataStorage { dear, esr } | Interrupt::DataTlbMiss { dear, esr } => {
+            vcpu.dear = dear;
+            vcpu.esr = esr;
+        }
+        Interrupt::InstructionStorage { esr } => vcpu.esr = esr,
+        Interrupt::Alignment { dear } => vcpu.dear = dear,
+        Interrupt::MachineCheck => vcpu.esr = esr::MCI,
+        _ => {}
+    }
+    vcpu.pc = vcpu.vector(interrupt.offset());
+}
+
+/// Asynchronous interrupt sources, as bits of [`Vcpu::pending`].
+pub mod source {
+    /// TSR[PIS] and TCR[PIE].
+    pub const PIT: u8 = 1;
+    /// TSR[FIS] and TCR[FIE].
+    pub const FIT: u8 = 2;
+    /// TSR[WIS] and TCR[WIE].
+    pub const WATCHDOG: u8 = 4;
+    /// A non-critical UIC line asserted and enabled.
+    pub const EXTERNAL: u8 = 8;
+    /// A critical UIC line asserted and enabled.
+    pub const CRITICAL: u8 = 16;
+    /// Sources gated by MSR[EE].
+    pub const NONCRITICAL: u8 = PIT | FIT | EXTERNAL;
+    /// Sources gated by MSR[CE].
+    pub const CRITICALS: u8 = WATCHDOG | CRITICAL;
+}
+
+/// Recomputes `vcpu.pending` from the timers and the virtual UIC.
+pub fn refresh_pending(partition: &mut Partition) {
+    let vcpu = &partition.vcpu;
+    let mut pending = 0;
+    if vcpu.tsr & tsr::PIS != 0 && vcpu.tcr & tcr::PIE != 0 {
+        pending |= source::PIT;
+    }
+    if vcpu.tsr & tsr::FIS != 0 && vcpu.tcr & tcr::FIE != 0 {
+        pending |= source::FIT;
+    }
+    if vcpu.tsr & tsr::WIS != 0 && vcpu.tcr & tcr::WIE != 0 {
+        pending |= source::WATCHDOG;
+    }
+    let (external, critical) = partition.uic.asserted(crate::partition::owned_lines(partition.devices));
+    if external {
+        pending |= source::EXTERNAL;
+    }
+    if critical {
+        pending |= source::CRITICAL;
+    }
+    partition.vcpu.pending = pending;
+}
+
+/// The asynchronous interrupt the guest takes now, if any, in the manual's priority order
+/// (section 5.1.5: critical input, watchdog, external, FIT, PIT).
+pub fn deliverable(vcpu: &Vcpu) -> Option<Interrupt> {
+    let critical_enabled = vcpu.msr & msr::CE != 0;
+    let pending = vcpu.pending;
+    if critical_enabled && pending & source::CRITICAL != 0 {
+        Some(Interrupt::CriticalInput)
+    } else if critical_enabled && pending & source::WATCHDOG != 0 {
+        Some(Interrupt::Watchdog)
+    } else if !vcpu.external_enabled() {
+        None
+    } else if pending & source::EXTERNAL != 0 {
+        Some(Interrupt::External)
+    } else if pending & source::FIT != 0 {
+        Some(Interrupt::Fit)
+    } else if pending & source::PIT != 0 {
+        Some(Interrupt::Pit)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_program_interrupt_saves_pc_and_msr_and_enters_supervisor_real_mode() {
+        let mut vcpu = Vcpu::at_reset(0x4000, 0, 0);
+        vcpu.evpr = 0x0001;
+        vcpu.msr = msr::PR | msr::EE | msr::IR | msr::DR | msr::ME | msr::CE;
+        vcpu.pc = 0x5000;
+        deliver(&mut vcpu, Interrupt::Program { esr: esr::PPR });
+        assert_eq!((vcpu.srr0, vcpu.srr1), (0x5000, msr::PR | msr::EE | msr::IR | msr::DR | msr::ME | msr::CE));
+        assert_eq!(vcpu.msr, msr::ME | msr::CE, "CE, ME, DE survive a non-critical interrupt");
+        assert_eq!((vcpu.pc, vcpu.esr), (0x0001_0700, esr::PPR));
+    }
+
+    #[test]
+    fn a_critical_interrupt_uses_srr2_srr3_and_clears_ce() {
+        let mut vcpu = Vcpu::at_reset(0x4000, 0, 0);
+        vcpu.msr = msr::CE | msr::EE | msr::ME | msr::DE;
+        deliver(&mut vcpu, Interrupt::Watchdog);
+        assert_eq!((vcpu.srr2, vcpu.srr3), (0x4000, msr::CE | msr::EE | msr::ME | msr::DE));
+        assert_eq!((vcpu.msr, vcpu.pc), (msr::ME, 0x1020));
+    }
+
+    #[test]
+    fn the_saved_msr_never_holds_we() {
+        let mut vcpu = Vcpu::at_reset(0x4000, 0, 0);
+        vcpu.msr = msr::WE | msr::EE;
+        deliver(&mut vcpu, Interrupt::Pit);
+        assert_eq!(vcpu.srr1, msr::EE);
+    }
+
+    #[test]
+    fn masked_sources_wait_and_criticals_come_first() {
+        let mut vcpu = Vcpu::at_reset(0, 0, 0);
+        vcpu.pending = source::PIT | source::EXTERNAL | source::CRITICAL;
+        assert_eq!(deliverable(&vcpu), None);
+        vcpu.msr = msr::EE;
+        assert_eq!(deliverable(&vcpu), Some(Interrupt::External));
+        vcpu.msr = msr::EE | msr::CE;
+        assert_eq!(deliverable(&vcpu), Some(Interrupt::CriticalInput));
+    }
+}

@@ -1,0 +1,124 @@
+//! The microvisor's state: its partitions, which one runs, and the idle context.
+
+use crate::vcpu::Vcpu;
+use crate::vuic::VirtualUic;
+use irfm::image::MAX_PARTITIONS;
+use irfm::spr::msr;
+
+/// Where a partition stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// No partition in this slot.
+    Empty,
+    /// Ready to run.
+    Runnable,
+    /// Asleep with MSR[WE] until one of its virtual interrupts is deliverable.
+    Waiting,
+    /// Stopped by the microvisor (a fault it could not reflect, or a refused action).
+    Stopped,
+}
+
+/// One virtual machine.
+#[derive(Clone, Copy, Debug)]
+pub struct Partition {
+    /// Its register file.
+    pub vcpu: Vcpu,
+    /// Its virtual interrupt controller.
+    pub uic: VirtualUic,
+    /// Real address of its memory (guest physical 0).
+    pub real_base: u32,
+    /// Bytes of memory.
+    pub size: u32,
+    /// Devices granted (bits of [`irfm::image::Device`]).
+    pub devices: u32,
+    /// Where it stands.
+    pub state: State,
+    /// Trap counters.
+    #[cfg(feature = "trap-stats")]
+    pub stats: crate::stats::Stats,
+}
+
+impl Partition {
+    /// An empty slot.
+    pub const EMPTY: Partition = Partition {
+        vcpu: Vcpu::at_reset(0, 0, 0),
+        uic: VirtualUic::RESET,
+        real_base: 0,
+        size: 0,
+        devices: 0,
+        state: State::Empty,
+        #[cfg(feature = "trap-stats")]
+        stats: crate::stats::Stats::ZERO,
+    };
+
+    /// The real address of guest physical `address`, if it is in this partition's memory.
+    pub fn real_address(&self, address: u32) -> Option<u32> {
+        (address < self.size).then(|| self.real_base + address)
+    }
+}
+
+/// Which context runs next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum Next {
+    /// Partition `n`.
+    Partition(usize),
+    /// Nothing is runnable: the core sleeps in the idle loop until an interrupt.
+    Idle,
+}
+
+/// The real MSR a guest runs with: user mode, translation on, external interrupts and machine
+/// checks enabled. Critical interrupts stay off: the microvisor routes none to the core.
+pub const GUEST_MSR: u32 = msr::PR | msr::EE | msr::ME | msr::IR | msr::DR;
+/// The real MSR of the idle loop: supervisor, real mode, asleep until an external or PIT interrupt.
+pub const IDLE_MSR: u32 = msr::WE | msr::EE | msr::ME;
+
+/// Everything the microvisor knows.
+#[derive(Debug)]
+pub struct System {
+    /// The partitions (`..count` are in use).
+    pub partitions: [Partition; MAX_PARTITIONS],
+    /// Partitions in use.
+    pub count: usize,
+    /// What runs now.
+    pub current: Next,
+    /// The idle context (its PC is the idle loop).
+    pub idle: Vcpu,
+    /// Shared timer bookkeeping.
+    pub timers: crate::vtimer::Timers,
+}
+
+impl System {
+    /// Nothing configured yet.
+    pub const fn new() -> Self {
+        System {
+            partitions: [Partition::EMPTY; MAX_PARTITIONS],
+            count: 0,
+            current: Next::Idle,
+            idle: Vcpu::at_reset(0, 0, 0),
+            timers: crate::vtimer::Timers::new(),
+        }
+    }
+
+    /// The real MSR `next` runs with.
+    pub fn real_msr(&self, next: Next) -> u32 {
+        match next {
+            Next::Partition(_) => GUEST_MSR,
+            Next::Idle => IDLE_MSR,
+        }
+    }
+
+    /// The context `next` runs in.
+    pub fn context_mut(&mut self, next: Next) -> &mut Vcpu {
+        match next {
+            Next::Partition(index) => &mut self.partitions[index].vcpu,
+            Next::Idle => &mut self.idle,
+        }
+    }
+}
+
+impl Default for System {
+    fn default() -> Self {
+        Self::new()
+    }
+}
