@@ -241,7 +241,7 @@ impl Emitter {
     fn row(&self, out: &mut Vec<u8>, state: &mut State, address: u32, row: &gimli::LineRow) {
         let delta = address - state.address;
         if delta != 0 {
-            if delta % self.min_length == 0 {
+            if delta.is_multiple_of(self.min_length) {
                 out.push(gimli::constants::DW_LNS_advance_pc.0);
                 uleb(out, (delta / self.min_length) as u64);
             } else {

@@ -375,6 +375,7 @@ impl<'a> Elf<'a> {
             return Err(bad(format!("section name table index {} is not a string table", header.shstrndx)));
         }
         validate_sections(data, &sections)?;
+        validate_membership(&sections, &segments)?;
         let names = &sections[header.shstrndx as usize];
         let names = &data[names.offset as usize..][..names.size as usize];
         for (index, section) in sections.iter_mut().enumerate().skip(1) {
@@ -397,7 +398,7 @@ impl<'a> Elf<'a> {
         }
         let Some(&index) = tables.first() else { return Ok(()) };
         let table = &self.sections[index];
-        if table.entsize != 16 || table.size % 16 != 0 {
+        if table.entsize != 16 || !table.size.is_multiple_of(16) {
             return Err(bad(format!("{}: entry size {} or size {} is not a multiple of 16", table.name, table.entsize, table.size)));
         }
         let strings = self.sections.get(table.link as usize).filter(|s| s.kind == SHT_STRTAB).ok_or_else(|| {
@@ -429,7 +430,7 @@ impl<'a> Elf<'a> {
             if section.kind != SHT_RELA {
                 continue;
             }
-            if section.entsize != 12 || section.size % 12 != 0 {
+            if section.entsize != 12 || !section.size.is_multiple_of(12) {
                 return Err(bad(format!("{}: entry size {} or size {} is not a multiple of 12", section.name, section.entsize, section.size)));
             }
             if Some(section.link as usize) != self.symtab {
@@ -543,6 +544,25 @@ fn validate_segments(data: &[u8], segments: &[Segment]) -> Result<(), Error> {
             }
         }
         loads.push(segment);
+    }
+    Ok(())
+}
+
+/// A loaded section lies wholly inside a `PT_LOAD` segment or wholly outside every one
+/// (a segment edge through a section would make "move the section" meaningless).
+fn validate_membership(sections: &[Section], segments: &[Segment]) -> Result<(), Error> {
+    for (index, section) in sections.iter().enumerate().skip(1) {
+        if !section.is_alloc() || section.size == 0 {
+            continue;
+        }
+        let (start, end) = (section.addr as u64, section.addr as u64 + section.size as u64);
+        for (number, segment) in segments.iter().enumerate().filter(|(_, s)| s.kind == PT_LOAD && s.memsz > 0) {
+            let (low, high) = (segment.vaddr as u64, segment.vaddr as u64 + segment.memsz as u64);
+            let overlaps = start < high && low < end;
+            if overlaps && (start < low || end > high) {
+                return Err(bad(format!("section {index} straddles the edge of segment {number}")));
+            }
+        }
     }
     Ok(())
 }

@@ -416,6 +416,8 @@ impl Builder<'_> {
         segments.insert(position, OutSegment { header: new_segment, prefix: Vec::new() });
         let entry = layout.map(elf.header.entry);
         let bytes = writer::write(&elf.header, entry, &mut segments, &mut out_sections);
+        // Self-check: what we write must pass the checks we apply to what we read.
+        Elf::parse(&bytes).map_err(|e| Error::input(format!("cannot patch this layout: the result would have {e}")))?;
         let growth: u32 = layout.sections.iter().filter(|p| p.alloc).map(|p| p.new_size - p.old_size).sum();
         let report = Report {
             mode: self.mode,

@@ -183,7 +183,7 @@ impl Synth {
         let shstrtab_name = name(".shstrtab");
         let shstrndx = sections.len() as u16;
         sections.push(OutSection {
-            header: section(shstrtab_name, elf::SHT_STRTAB, 0, 0, names.len() as u32 + 0, 1),
+            header: section(shstrtab_name, elf::SHT_STRTAB, 0, 0, names.len() as u32, 1),
             data: Vec::new(),
         });
         let last = sections.len() - 1;

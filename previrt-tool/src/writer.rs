@@ -62,7 +62,7 @@ pub fn write(header: &Header, entry: u32, segments: &mut [OutSegment], sections:
             .unwrap_or(0)
             .max(segment.prefix.len() as u32);
         let align = segment.header.align.clamp(4, 0x10000) as usize;
-        let misalign = (vaddr as usize % align + align - cursor % align) % align;
+        let misalign = if file_end == 0 { 0 } else { (vaddr as usize % align + align - cursor % align) % align };
         let offset = cursor + misalign;
         segment.header.offset = offset as u32;
         segment.header.filesz = file_end;
@@ -80,8 +80,7 @@ pub fn write(header: &Header, entry: u32, segments: &mut [OutSegment], sections:
         }
         cursor = out.len();
     }
-    for index in 0..segments.len() {
-        let segment = &mut segments[index];
+    for segment in segments.iter_mut() {
         if segment.header.kind == PT_LOAD {
             continue;
         }

@@ -64,3 +64,33 @@ pub fn pack(microvisor: &std::path::Path, partitions: &[system_image::PartitionS
     system_image::pack(microvisor, partitions, &path).unwrap_or_else(|error| panic!("{error}"));
     path
 }
+
+/// A copy of `elf` with the bytes of symbol `symbol` (in a loaded section) replaced by `bytes`.
+pub fn patch_symbol(elf: &std::path::Path, symbol: &str, bytes: &[u8]) -> PathBuf {
+    use object::{Object, ObjectSection, ObjectSymbol};
+    let mut data = std::fs::read(elf).unwrap_or_else(|e| panic!("{}: {e}", elf.display()));
+    let file = object::File::parse(&data[..]).unwrap_or_else(|e| panic!("{}: {e}", elf.display()));
+    let found = file.symbols().find(|s| s.name() == Ok(symbol)).unwrap_or_else(|| panic!("no symbol {symbol}"));
+    let section = file.section_by_index(found.section_index().expect("a defined symbol")).expect("its section");
+    let (offset, _) = section.file_range().expect("a loaded section");
+    let at = (offset + found.address() - section.address()) as usize;
+    drop(file);
+    data[at..at + bytes.len()].copy_from_slice(bytes);
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "patched-{}-{}.elf",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::write(&path, data).unwrap();
+    path
+}
+
+/// Boots `image` natively with a longer timeout.
+pub fn boot_for(path: &std::path::Path, seconds: u64) -> Transcript {
+    let options = qemu_runner::Options { timeout: Duration::from_secs(seconds), ..qemu_runner::Options::default() };
+    let transcript = qemu_runner::run(path, options).unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(transcript.ending, Ending::EndMarker, "{} did not finish:\n{}", path.display(), transcript.uart0);
+    transcript
+}

@@ -1,6 +1,7 @@
 //! `cargo xtask`: the one door to building, running, testing and measuring the microvisor.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod isa_check;
 mod ppc;
 mod setup;
@@ -38,6 +39,11 @@ enum Task {
         /// Wait for gdb before the first instruction and print the gdb-multiarch command.
         #[arg(long)]
         gdb: bool,
+    },
+    /// Runs a benchmark with a budget (`previrt`: patch 1 MiB of text in under 100 ms) and records it in docs/results.md.
+    Bench {
+        /// Which benchmark (default: all).
+        what: Option<String>,
     },
     /// Builds every PPC405 image into target/images (with listings) and runs the ISA check on each.
     Build,
@@ -95,6 +101,7 @@ fn dispatch(task: Task) -> Result<ExitCode, Failure> {
     match task {
         Task::Demo => demo(),
         Task::Test => test::run_all(),
+        Task::Bench { what } => bench::run(what.as_deref()),
         Task::Run { guest, timeout, icount, gdb } => run_guest(&guest, Duration::from_secs(timeout), icount, gdb),
         Task::Build => {
             setup::ensure(setup::Needs { qemu: false, gdb: false, ..setup::Needs::ALL })?;

@@ -179,6 +179,8 @@ pub fn build_microvisor(features: &[&str], image: &str) -> Result<PathBuf, Failu
 pub fn build_all() -> Result<Vec<PathBuf>, Failure> {
     let mut images = build_guests()?;
     images.push(build_microvisor(&[], "microvisor")?);
+    // The equivalence suite must be able to fail: a microvisor with one emulated bit flipped.
+    images.push(build_microvisor(&["inject-fault"], "microvisor-inject-fault")?);
     Ok(images)
 }
 

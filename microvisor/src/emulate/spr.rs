@@ -58,6 +58,8 @@ pub fn mfspr(partition: &mut Partition, word: u32) -> Outcome {
         0 | 4 | 5 | 6 => return program(esr::PPR),
         _ => return Outcome::Next,
     };
+    #[cfg(feature = "inject-fault")]
+    let value = if from_word(word) == spr::SPRG0 + 3 { value ^ 1 } else { value };
     vcpu.gpr[rd(word)] = value;
     Outcome::Next
 }
