@@ -157,41 +157,63 @@ impl PartitionTable {
         bytes
     }
 
-    /// Reads and validates a table (the microvisor does this at boot).
+    /// Reads and validates a table from its bytes (the packer's tests; the microvisor reads words
+    /// with [`check_header`] and [`descriptor`]).
     pub fn decode(bytes: &[u8; TABLE_BYTES]) -> Result<Self, TableError> {
-        match word(bytes, 0) {
-            TABLE_MAGIC => {}
-            EMPTY_MAGIC => return Err(TableError::Empty),
-            _ => return Err(TableError::BadMagic),
-        }
-        if word(bytes, 4) != TABLE_VERSION {
-            return Err(TableError::BadVersion);
-        }
-        let count = word(bytes, 8) as usize;
-        if count == 0 || count > MAX_PARTITIONS {
-            return Err(TableError::BadCount);
-        }
-        if word(bytes, 12) != checksum(&bytes[16..]) {
-            return Err(TableError::BadChecksum);
-        }
+        let word = |index: usize| self::word(bytes, 4 * index);
+        let count = check_header(word)?;
         let mut table = PartitionTable::new();
         table.count = count;
         for (index, partition) in table.partitions.iter_mut().enumerate().take(count) {
-            let at = 16 + index * DESCRIPTOR_BYTES;
-            partition.real_base = word(bytes, at);
-            partition.size = word(bytes, at + 4);
-            partition.entry = word(bytes, at + 8);
-            partition.devices = word(bytes, at + 12);
-            partition.mode = match bytes[at + 16] {
-                0 => Mode::Full,
-                1 => Mode::Para,
-                2 => Mode::Previrt,
-                _ => return Err(TableError::BadMode),
-            };
-            partition.name.copy_from_slice(&bytes[at + 20..at + 32]);
+            *partition = descriptor(word, index)?;
         }
         Ok(table)
     }
+}
+
+/// Checks a table's magic, version, count and checksum, reading word `i` with `word(i)`;
+/// returns how many partitions it describes.
+pub fn check_header(word: impl Fn(usize) -> u32) -> Result<usize, TableError> {
+    match word(0) {
+        TABLE_MAGIC => {}
+        EMPTY_MAGIC => return Err(TableError::Empty),
+        _ => return Err(TableError::BadMagic),
+    }
+    if word(1) != TABLE_VERSION {
+        return Err(TableError::BadVersion);
+    }
+    let count = word(2) as usize;
+    if count == 0 || count > MAX_PARTITIONS {
+        return Err(TableError::BadCount);
+    }
+    let sum = (4..TABLE_BYTES / 4).fold(0u32, |sum, index| sum.rotate_left(5) ^ word(index));
+    if word(3) != sum {
+        return Err(TableError::BadChecksum);
+    }
+    Ok(count)
+}
+
+/// Partition `index` of a table whose header [`check_header`] accepted.
+pub fn descriptor(word: impl Fn(usize) -> u32, index: usize) -> Result<PartitionDescriptor, TableError> {
+    let at = 4 + index * DESCRIPTOR_BYTES / 4;
+    let mode = match word(at + 4) >> 24 {
+        0 => Mode::Full,
+        1 => Mode::Para,
+        2 => Mode::Previrt,
+        _ => return Err(TableError::BadMode),
+    };
+    let mut name = [0u8; 12];
+    for (chunk, offset) in name.chunks_exact_mut(4).zip(5..8) {
+        chunk.copy_from_slice(&word(at + offset).to_be_bytes());
+    }
+    Ok(PartitionDescriptor {
+        real_base: word(at),
+        size: word(at + 1),
+        entry: word(at + 2),
+        devices: word(at + 3),
+        mode,
+        name,
+    })
 }
 
 impl Default for PartitionTable {

@@ -225,8 +225,33 @@ pub fn classify(word: u32) -> Option<Op> {
 /// unprivileged number the 405 lacks still traps in user mode (QEMU raises a privileged-instruction
 /// program interrupt for it), and the microvisor must answer it as the 405 would in the guest's mode.
 pub fn op_of(word: u32) -> Option<Op> {
-    let row = ROWS.iter().find(|row| word & row.mask == row.value && row.op != Op::MfsprUser)?;
-    Some(row.op)
+    // A `match` rather than a scan of [`ROWS`]: the microvisor decodes with this on every trap, and
+    // must not carry the table's strings. `op_of_agrees_with_the_rows` keeps the two in step.
+    let extended = (word >> 1) & 0x3ff;
+    match (word >> 26, extended) {
+        (19, 50) => Some(Op::Rfi),
+        (19, 51) => Some(Op::Rfci),
+        (31, 83) => Some(Op::Mfmsr),
+        (31, 146) => Some(Op::Mtmsr),
+        (31, 131) => Some(Op::Wrtee),
+        (31, 163) => Some(Op::Wrteei),
+        (31, 339) => Some(Op::Mfspr),
+        (31, 467) => Some(Op::Mtspr),
+        (31, 323) => Some(Op::Mfdcr),
+        (31, 451) => Some(Op::Mtdcr),
+        (31, 978) => Some(Op::Tlbwe),
+        (31, 946) => Some(Op::Tlbre),
+        (31, 914) => Some(Op::Tlbsx),
+        (31, 370) => Some(Op::Tlbia),
+        (31, 566) => Some(Op::Tlbsync),
+        (31, 966) => Some(Op::Iccci),
+        (31, 454) => Some(Op::Dccci),
+        (31, 470) => Some(Op::Dcbi),
+        (31, 486) => Some(Op::Dcread),
+        (31, 998) => Some(Op::Icread),
+        (31, 371) => Some(Op::Mftb),
+        _ => None,
+    }
 }
 
 /// Destination (`rD`) or source (`rS`) register field, bits 6–10.
@@ -295,6 +320,16 @@ mod tests {
             assert_eq!(ROWS.iter().filter(|other| other.op == row.op).count(), 1, "{:?}", row.op);
             assert_eq!(row_of(row.op).mnemonic, row.mnemonic);
         }
+    }
+
+    #[test]
+    fn op_of_agrees_with_the_rows() {
+        for row in ROWS.iter().filter(|row| row.op != Op::MfsprUser) {
+            assert_eq!(op_of(row.value), Some(row.op), "{}", row.mnemonic);
+            assert_eq!(op_of(row.value | 0x03ff_f801), Some(row.op), "{} with every operand bit set", row.mnemonic);
+        }
+        assert_eq!(op_of(encode::NOP), None);
+        assert_eq!(op_of(0x7c08_02a6), Some(Op::Mfspr), "mflr is an mfspr by opcode");
     }
 
     #[test]

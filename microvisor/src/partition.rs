@@ -16,6 +16,7 @@ use crate::arch::ppc405::tlb::{self, hi, lo, Entry};
 use crate::emulate::{Fault, Outcome};
 use crate::platform::ref405ep;
 use crate::system::Partition;
+use crate::vcpu::Spr;
 use irfm::image::Device;
 
 /// The real ZPR while a guest runs: zone 0 = 01, access as the TLB entry's EX/WR bits say, in user
@@ -132,16 +133,21 @@ pub fn map(partition: &Partition, index: usize, slot: &mut usize) -> bool {
 pub fn enter(partition: &Partition, index: usize) {
     real::set_pid(tid(index));
     real::set_zpr(GUEST_ZPR);
-    let sprg = &partition.vcpu.sprg;
-    real::load_user_sprgs(&[sprg[4], sprg[5], sprg[6], sprg[7]]);
-    real::set_critical_save(partition.vcpu.srr2, partition.vcpu.srr3);
+    let vcpu = &partition.vcpu;
+    real::load_user_sprgs(&[vcpu[Spr::Sprg4], vcpu[Spr::Sprg5], vcpu[Spr::Sprg6], vcpu[Spr::Sprg7]]);
+    real::set_critical_save(vcpu[Spr::Srr2], vcpu[Spr::Srr3]);
+}
+
+/// The running partition goes on: its SRR2/SRR3 may have changed by emulation, write them back.
+pub fn sync_critical_save(partition: &Partition) {
+    real::set_critical_save(partition.vcpu[Spr::Srr2], partition.vcpu[Spr::Srr3]);
 }
 
 /// The running partition trapped: take back what it may have changed without a trap (SRR2/SRR3 on QEMU).
 pub fn leave(partition: &mut Partition) {
     let (srr2, srr3) = real::critical_save();
-    partition.vcpu.srr2 = srr2;
-    partition.vcpu.srr3 = srr3;
+    partition.vcpu[Spr::Srr2] = srr2;
+    partition.vcpu[Spr::Srr3] = srr3;
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 //! non-critical interrupts; there the microvisor follows the manual.
 
 use crate::system::Partition;
-use crate::vcpu::Vcpu;
+use crate::vcpu::{Spr, Vcpu};
 use crate::vtimer::{tcr, tsr};
 use irfm::spr::msr;
 
@@ -120,28 +120,28 @@ pub fn deliver(vcpu: &mut Vcpu, interrupt: Interrupt) {
     let saved_msr = vcpu.msr & !msr::WE;
     match interrupt {
         Interrupt::CriticalInput | Interrupt::Watchdog | Interrupt::MachineCheck => {
-            vcpu.srr2 = vcpu.pc;
-            vcpu.srr3 = saved_msr;
+            vcpu[Spr::Srr2] = vcpu.pc;
+            vcpu[Spr::Srr3] = saved_msr;
             vcpu.msr &= !(CLEARED | msr::CE | msr::DE);
             if interrupt == Interrupt::MachineCheck {
                 vcpu.msr &= !msr::ME;
             }
         }
         _ => {
-            vcpu.srr0 = vcpu.pc;
-            vcpu.srr1 = saved_msr;
+            vcpu[Spr::Srr0] = vcpu.pc;
+            vcpu[Spr::Srr1] = saved_msr;
             vcpu.msr &= !CLEARED;
         }
     }
     match interrupt {
-        Interrupt::Program { esr } => vcpu.esr = esr,
+        Interrupt::Program { esr } => vcpu[Spr::Esr] = esr,
         Interrupt::DataStorage { dear, esr } | Interrupt::DataTlbMiss { dear, esr } => {
-            vcpu.dear = dear;
-            vcpu.esr = esr;
+            vcpu[Spr::Dear] = dear;
+            vcpu[Spr::Esr] = esr;
         }
-        Interrupt::InstructionStorage { esr } => vcpu.esr = esr,
-        Interrupt::Alignment { dear } => vcpu.dear = dear,
-        Interrupt::MachineCheck => vcpu.esr = esr::MCI,
+        Interrupt::InstructionStorage { esr } => vcpu[Spr::Esr] = esr,
+        Interrupt::Alignment { dear } => vcpu[Spr::Dear] = dear,
+        Interrupt::MachineCheck => vcpu[Spr::Esr] = esr::MCI,
         _ => {}
     }
     vcpu.pc = vcpu.vector(interrupt.offset());
@@ -178,7 +178,7 @@ pub fn refresh_pending(partition: &mut Partition) {
     if vcpu.tsr & tsr::WIS != 0 && vcpu.tcr & tcr::WIE != 0 {
         pending |= source::WATCHDOG;
     }
-    let (external, critical) = partition.uic.asserted(crate::partition::owned_lines(partition.devices));
+    let (external, critical) = partition.uic.asserted(partition.owned_lines);
     if external {
         pending |= source::EXTERNAL;
     }
@@ -221,9 +221,9 @@ mod tests {
         vcpu.msr = msr::PR | msr::EE | msr::IR | msr::DR | msr::ME | msr::CE;
         vcpu.pc = 0x5000;
         deliver(&mut vcpu, Interrupt::Program { esr: esr::PPR });
-        assert_eq!((vcpu.srr0, vcpu.srr1), (0x5000, msr::PR | msr::EE | msr::IR | msr::DR | msr::ME | msr::CE));
+        assert_eq!((vcpu[Spr::Srr0], vcpu[Spr::Srr1]), (0x5000, msr::PR | msr::EE | msr::IR | msr::DR | msr::ME | msr::CE));
         assert_eq!(vcpu.msr, msr::ME | msr::CE, "CE, ME, DE survive a non-critical interrupt");
-        assert_eq!((vcpu.pc, vcpu.esr), (0x0001_0700, esr::PPR));
+        assert_eq!((vcpu.pc, vcpu[Spr::Esr]), (0x0001_0700, esr::PPR));
     }
 
     #[test]
@@ -231,7 +231,7 @@ mod tests {
         let mut vcpu = Vcpu::at_reset(0x4000, 0, 0);
         vcpu.msr = msr::CE | msr::EE | msr::ME | msr::DE;
         deliver(&mut vcpu, Interrupt::Watchdog);
-        assert_eq!((vcpu.srr2, vcpu.srr3), (0x4000, msr::CE | msr::EE | msr::ME | msr::DE));
+        assert_eq!((vcpu[Spr::Srr2], vcpu[Spr::Srr3]), (0x4000, msr::CE | msr::EE | msr::ME | msr::DE));
         assert_eq!((vcpu.msr, vcpu.pc), (msr::ME, 0x1020));
     }
 
@@ -240,7 +240,7 @@ mod tests {
         let mut vcpu = Vcpu::at_reset(0x4000, 0, 0);
         vcpu.msr = msr::WE | msr::EE;
         deliver(&mut vcpu, Interrupt::Pit);
-        assert_eq!(vcpu.srr1, msr::EE);
+        assert_eq!(vcpu[Spr::Srr1], msr::EE);
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub struct Partition {
     pub size: u32,
     /// Devices granted (bits of [`irfm::image::Device`]).
     pub devices: u32,
+    /// UIC0 lines of those devices (`partition::owned_lines`), computed once at boot.
+    pub owned_lines: u32,
     /// Where it stands.
     pub state: State,
     /// Trap counters.
@@ -41,11 +43,12 @@ pub struct Partition {
 impl Partition {
     /// An empty slot.
     pub const EMPTY: Partition = Partition {
-        vcpu: Vcpu::at_reset(0, 0, 0),
+        vcpu: Vcpu::ZERO,
         uic: VirtualUic::RESET,
         real_base: 0,
         size: 0,
         devices: 0,
+        owned_lines: 0,
         state: State::Empty,
         #[cfg(feature = "trap-stats")]
         stats: crate::stats::Stats::ZERO,
@@ -61,10 +64,11 @@ impl Partition {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[must_use]
 pub enum Next {
+    /// Nothing is runnable: the core sleeps in the idle loop until an interrupt. (First, so that
+    /// the all-zero `System` of .bss starts idle.)
+    Idle,
     /// Partition `n`.
     Partition(usize),
-    /// Nothing is runnable: the core sleeps in the idle loop until an interrupt.
-    Idle,
 }
 
 /// The real MSR a guest runs with: user mode, translation on, external interrupts and machine
@@ -86,6 +90,10 @@ pub struct System {
     pub idle: Vcpu,
     /// Shared timer bookkeeping.
     pub timers: crate::vtimer::Timers,
+    /// Something about time changed since the last trap: advance the virtual timers.
+    pub timers_due: bool,
+    /// When the running partition's slice began (TBL).
+    pub slice_start: u32,
 }
 
 impl System {
@@ -95,8 +103,10 @@ impl System {
             partitions: [Partition::EMPTY; MAX_PARTITIONS],
             count: 0,
             current: Next::Idle,
-            idle: Vcpu::at_reset(0, 0, 0),
+            idle: Vcpu::ZERO,
             timers: crate::vtimer::Timers::new(),
+            timers_due: false,
+            slice_start: 0,
         }
     }
 

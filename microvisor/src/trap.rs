@@ -9,7 +9,7 @@ use crate::arch::ppc405::spr as real;
 use crate::arch::ppc405::vectors as cause;
 use crate::console;
 use crate::emulate::{self, Fault, Outcome};
-use crate::partition::{self, owned_lines};
+use crate::partition;
 use crate::reflect::{self, esr, Interrupt};
 use crate::system::{Next, Partition, State, System};
 use crate::vtimer::{self, WatchdogAction};
@@ -31,7 +31,10 @@ pub fn dispatch(system: &mut System, context: usize, cause: u32, msr_at_trap: u3
         }
         Next::Idle => match cause {
             cause::EXTERNAL => route_external(system),
-            cause::PIT => vtimer::acknowledge_real_pit(),
+            cause::PIT => {
+                vtimer::acknowledge_real_pit();
+                system.timers_due = true;
+            }
             _ => halt("unexpected trap while idle", cause, system.idle.pc),
         },
     }
@@ -43,7 +46,7 @@ fn handle(system: &mut System, index: usize, trap: u32) -> Outcome {
     #[cfg(feature = "trap-stats")]
     system.partitions[index].stats.count_cause(trap);
     match trap {
-        cause::PROGRAM => program(&mut system.partitions[index]),
+        cause::PROGRAM => program(system, index),
         cause::SYSTEM_CALL => Outcome::Reflect(Interrupt::SystemCall),
         cause::DATA_STORAGE => {
             Outcome::Reflect(Interrupt::DataStorage { dear: real::dear(), esr: real::esr() & (esr::DST | esr::DIZ) })
@@ -56,6 +59,7 @@ fn handle(system: &mut System, index: usize, trap: u32) -> Outcome {
         }
         cause::PIT => {
             vtimer::acknowledge_real_pit();
+            system.timers_due = true;
             Outcome::Resume
         }
         cause::DATA_TLB_MISS => Outcome::Stop(Fault::OutsideMemory { address: real::dear() }),
@@ -71,7 +75,8 @@ fn handle(system: &mut System, index: usize, trap: u32) -> Outcome {
 }
 
 /// A program interrupt: a trap instruction, an illegal one, or a privileged one to emulate.
-fn program(partition: &mut Partition) -> Outcome {
+fn program(system: &mut System, index: usize) -> Outcome {
+    let partition = &system.partitions[index];
     let syndrome = real::esr();
     if syndrome & esr::PPR == 0 {
         // Trap (PTR) and illegal (PIL) are the guest's own: it takes them as a 405 would.
@@ -80,10 +85,15 @@ fn program(partition: &mut Partition) -> Outcome {
     if partition.vcpu.user_mode() {
         return Outcome::Reflect(Interrupt::Program { esr: esr::PPR });
     }
-    match crate::guest_mem::fetch(partition, partition.vcpu.pc) {
-        Some(word) => emulate::instruction(partition, word),
-        None => Outcome::Stop(Fault::UnreadableInstruction),
+    let Some(word) = crate::guest_mem::fetch(partition, partition.vcpu.pc) else {
+        return Outcome::Stop(Fault::UnreadableInstruction);
+    };
+    if vtimer::touches_timers(word) {
+        // Reads see every timer event up to now; what the guest writes is scheduled afresh.
+        advance_timers(system);
+        system.timers_due = true;
     }
+    emulate::instruction(&mut system.partitions[index], word)
 }
 
 /// Applies an outcome to partition `index` alone.
@@ -118,9 +128,10 @@ fn route_external(system: &mut System) {
     let raised = real_dcr::read_uic(Uic::Msr);
     let mut claimed = 0;
     for partition in system.partitions.iter_mut().filter(|p| p.state != State::Empty) {
-        let owned = owned_lines(partition.devices);
+        let owned = partition.owned_lines;
         if raised & owned != 0 {
             partition.uic.hold(raised & owned, owned);
+            wake(partition);
         }
         claimed |= owned;
     }
@@ -131,23 +142,46 @@ fn route_external(system: &mut System) {
     }
 }
 
-/// Advances time, delivers what is pending, picks the next context and readies the real registers.
-pub fn resume(system: &mut System) -> Next {
+/// A partition's slice when several are runnable: 10 ms of time base.
+pub const SLICE: u32 = crate::platform::ref405ep::TIME_BASE_HZ / 100;
+
+/// Advances every partition's timers to now, applies what the watchdogs ask for, refreshes what
+/// is pending and wakes the partitions that can take an interrupt.
+fn advance_timers(system: &mut System) {
     let actions = vtimer::update(system);
-    for (index, action) in actions.iter().enumerate() {
-        if *action == WatchdogAction::Reset {
-            stop(&mut system.partitions[index], index, Fault::WatchdogReset);
+    for (index, partition) in system.partitions.iter_mut().enumerate() {
+        if actions[index] == WatchdogAction::Reset {
+            stop(partition, index, Fault::WatchdogReset);
+        }
+        wake(partition);
+    }
+}
+
+/// Recomputes a partition's pending interrupts and wakes it if it sleeps and can take one.
+fn wake(partition: &mut Partition) {
+    if matches!(partition.state, State::Runnable | State::Waiting) {
+        reflect::refresh_pending(partition);
+        if partition.state == State::Waiting && reflect::deliverable(&partition.vcpu).is_some() {
+            partition.state = State::Runnable;
         }
     }
-    for partition in system.partitions.iter_mut() {
-        if matches!(partition.state, State::Runnable | State::Waiting) {
-            reflect::refresh_pending(partition);
-            if partition.state == State::Waiting && reflect::deliverable(&partition.vcpu).is_some() {
-                partition.state = State::Runnable;
-            }
-        }
+}
+
+/// Delivers what is pending, picks the next context and readies the real registers.
+///
+/// Per trap this is short: the timers are advanced only when `system.timers_due` says something
+/// about time changed (the real PIT fired, a guest touched TCR/TSR/PIT), and the real PID, ZPR,
+/// SPRG4–7 are loaded only when another partition takes over.
+pub fn resume(system: &mut System) -> Next {
+    let previous = system.current;
+    let timers_advanced = system.timers_due;
+    if timers_advanced {
+        system.timers_due = false;
+        advance_timers(system);
     }
-    let next = pick(system);
+    let now = crate::arch::ppc405::spr::time_base_lower();
+    let slice_over = timers_advanced && now.wrapping_sub(system.slice_start) >= SLICE;
+    let next = pick(system, slice_over);
     if let Next::Partition(index) = next {
         let partition = &mut system.partitions[index];
         // At most two: a non-critical interrupt, then a critical one that preempts its handler.
@@ -156,23 +190,33 @@ pub fn resume(system: &mut System) -> Next {
             reflect::deliver(&mut partition.vcpu, interrupt);
             partition::translation_changed(partition);
         }
-        partition::enter(partition, index);
+        if next != previous {
+            partition::enter(partition, index);
+            system.slice_start = now;
+        } else {
+            partition::sync_critical_save(partition);
+        }
     }
-    vtimer::program(system, None);
+    if timers_advanced || next != previous {
+        let runnable = system.partitions.iter().filter(|p| p.state == State::Runnable).count();
+        let slice_left = SLICE.saturating_sub(now.wrapping_sub(system.slice_start)).max(1);
+        vtimer::program(system, (runnable > 1).then_some(slice_left));
+    }
     system.current = next;
     next
 }
 
-/// The next context: the running partition while it can run, else the next runnable one in turn,
-/// else idle.
-fn pick(system: &System) -> Next {
-    let start = match system.current {
-        Next::Partition(index) => index,
-        Next::Idle => system.partitions.len() - 1,
-    };
+/// The next context: the running partition while it can run and its slice lasts, else the next
+/// runnable one in turn, else idle.
+fn pick(system: &System, slice_over: bool) -> Next {
     let count = system.partitions.len();
-    (0..count)
-        .map(|step| (start + step + if system.current == Next::Idle { 1 } else { 0 }) % count)
+    let (start, first_step) = match system.current {
+        Next::Partition(index) if !slice_over => (index, 0),
+        Next::Partition(index) => (index, 1),
+        Next::Idle => (count - 1, 1),
+    };
+    (first_step..first_step + count)
+        .map(|step| (start + step) % count)
         .find(|index| system.partitions[*index].state == State::Runnable)
         .map_or(Next::Idle, Next::Partition)
 }

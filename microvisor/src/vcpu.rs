@@ -5,8 +5,9 @@
 //! - the user-visible state the vectors save and restore on every trap: GPRs, CR, XER, LR, CTR,
 //!   the PC, and the *virtual* MSR (what the guest believes the MSR holds);
 //! - the virtual supervisor SPR file: every privileged SPR of the 405 that a guest can write
-//!   (PPC405 user's manual, section 10.2). The real SPRs belong to the microvisor, except SPRG4–7,
-//!   which user mode can read without a trap: the real ones hold the guest's values while it runs.
+//!   (PPC405 user's manual, section 10.2), most of them plain storage in [`Vcpu::sprs`] indexed by
+//!   [`Spr`]. The real SPRs belong to the microvisor, except SPRG4–7, which user mode can read
+//!   without a trap: the real ones hold the guest's values while it runs.
 //!
 //! Not here, because they are not per-partition CPU state: the time base (the board's wall clock,
 //! shared; see `vtimer`), PVR (the real one is returned), ICDBDR (reads 0), the virtual UIC
@@ -14,70 +15,174 @@
 
 use irfm::spr::msr;
 
-/// A partition's register file. Field names follow the PPC405 manual.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Vcpu {
+/// The supervisor SPRs a guest reads and writes as plain storage, as indexes of [`Vcpu::sprs`]
+/// (`vcpu[Spr::Srr0]`). The few SPRs with effects beyond storage (TCR, TSR, PIT, EVPR, PID) are
+/// fields of their own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Spr {
     /// Save/restore register 0 (non-critical interrupts: the PC).
-    pub srr0: u32,
+    Srr0,
     /// Save/restore register 1 (non-critical interrupts: the MSR).
-    pub srr1: u32,
+    Srr1,
     /// Save/restore register 2 (critical interrupts: the PC).
-    pub srr2: u32,
+    Srr2,
     /// Save/restore register 3 (critical interrupts: the MSR).
-    pub srr3: u32,
-    /// SPR general 0–7.
-    pub sprg: [u32; 8],
+    Srr3,
+    /// SPR general 0.
+    Sprg0,
+    /// SPR general 1.
+    Sprg1,
+    /// SPR general 2.
+    Sprg2,
+    /// SPR general 3.
+    Sprg3,
+    /// SPR general 4 (user-readable).
+    Sprg4,
+    /// SPR general 5 (user-readable).
+    Sprg5,
+    /// SPR general 6 (user-readable).
+    Sprg6,
+    /// SPR general 7 (user-readable).
+    Sprg7,
     /// Exception syndrome register.
-    pub esr: u32,
+    Esr,
     /// Data exception address register.
-    pub dear: u32,
+    Dear,
     /// Zone protection register.
-    pub zpr: u32,
+    Zpr,
+    /// Core configuration register 0.
+    Ccr0,
+    /// Instruction address compare 1.
+    Iac1,
+    /// Instruction address compare 2.
+    Iac2,
+    /// Instruction address compare 3.
+    Iac3,
+    /// Instruction address compare 4.
+    Iac4,
+    /// Data address compare 1.
+    Dac1,
+    /// Data address compare 2.
+    Dac2,
+    /// Data value compare 1.
+    Dvc1,
+    /// Data value compare 2.
+    Dvc2,
+    /// Debug control register 0: kept here, never written to the real one (its RST field resets the chip).
+    Dbcr0,
+    /// Debug control register 1.
+    Dbcr1,
+    /// Debug status register.
+    Dbsr,
+    /// Storage guarded register (real mode).
+    Sgr,
+    /// Data cache write-through register (real mode).
+    Dcwr,
+    /// Storage little-endian register (real mode): kept here, never written to the real one.
+    Sler,
+    /// Storage user-defined 0 register (real mode).
+    Su0r,
+    /// Data cache cachability register (real mode).
+    Dccr,
+    /// Instruction cache cachability register (real mode).
+    Iccr,
+}
+
+impl Spr {
+    /// How many.
+    pub const COUNT: usize = Spr::Iccr as usize + 1;
+
+    /// The index in [`Vcpu::sprs`] of the plain-storage SPR numbered `number` (PPC405 manual,
+    /// table 10-2), if it is one: SRR0/SRR1 by number, SPRG0–7 (and the user aliases of SPRG4–7)
+    /// and the 944–1023 block through small tables.
+    pub fn index_of(number: u16) -> Option<usize> {
+        let index = match number {
+            26 => Spr::Srr0 as u8,
+            27 => Spr::Srr1 as u8,
+            256..=287 => BY_NUMBER_256[usize::from(number - 256)],
+            944..=1023 => BY_NUMBER_944[usize::from(number - 944)],
+            _ => NONE,
+        };
+        (index != NONE).then_some(usize::from(index))
+    }
+}
+
+const NONE: u8 = 0xff;
+
+/// [`Spr`] indexes of SPRs 256–287.
+const BY_NUMBER_256: [u8; 32] = {
+    let mut table = [NONE; 32];
+    let mut n = 0;
+    while n < 4 {
+        table[4 + n] = Spr::Sprg4 as u8 + n as u8; // 260–263: user aliases of SPRG4–7
+        n += 1;
+    }
+    let mut n = 0;
+    while n < 8 {
+        table[16 + n] = Spr::Sprg0 as u8 + n as u8; // 272–279: SPRG0–7
+        n += 1;
+    }
+    table
+};
+
+/// [`Spr`] indexes of SPRs 944–1023.
+const BY_NUMBER_944: [u8; 80] = {
+    use irfm::spr as n;
+    let mut table = [NONE; 80];
+    let pairs: [(u16, Spr); 21] = [
+        (n::SRR2, Spr::Srr2),
+        (n::SRR3, Spr::Srr3),
+        (n::ESR, Spr::Esr),
+        (n::DEAR, Spr::Dear),
+        (n::ZPR, Spr::Zpr),
+        (n::CCR0, Spr::Ccr0),
+        (n::IAC1, Spr::Iac1),
+        (n::IAC2, Spr::Iac2),
+        (n::IAC3, Spr::Iac3),
+        (n::IAC4, Spr::Iac4),
+        (n::DAC1, Spr::Dac1),
+        (n::DAC2, Spr::Dac2),
+        (n::DVC1, Spr::Dvc1),
+        (n::DVC2, Spr::Dvc2),
+        (n::DBCR0, Spr::Dbcr0),
+        (n::DBCR1, Spr::Dbcr1),
+        (n::DBSR, Spr::Dbsr),
+        (n::SGR, Spr::Sgr),
+        (n::DCWR, Spr::Dcwr),
+        (n::SLER, Spr::Sler),
+        (n::SU0R, Spr::Su0r),
+    ];
+    let mut i = 0;
+    while i < pairs.len() {
+        table[(pairs[i].0 - 944) as usize] = pairs[i].1 as u8;
+        i += 1;
+    }
+    table[(n::DCCR - 944) as usize] = Spr::Dccr as u8;
+    table[(n::ICCR - 944) as usize] = Spr::Iccr as u8;
+    table
+};
+
+/// A partition's register file.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Vcpu {
+    /// The plain-storage supervisor SPRs, indexed by [`Spr`].
+    pub sprs: [u32; Spr::COUNT],
     /// Timer control register (bits 0–9 used).
     pub tcr: u32,
-    /// Timer status register (bits 0–5 used).
+    /// Timer status register (bits 0–5 used; bit 31 is microvisor bookkeeping, see `vtimer`).
     pub tsr: u32,
     /// Exception vector prefix, upper 16 bits (EVPR[0:15]).
     pub evpr: u16,
     /// Process ID (8 bits).
     pub pid: u8,
-    /// Virtual interrupts asserted, one bit per [`crate::reflect::Source`] (a cache of TSR, TCR and the UIC).
+    /// Virtual interrupts asserted, one bit per `reflect::source` (a cache of TSR, TCR and the UIC).
     pub pending: u8,
     /// The value last written to PIT (the auto-reload period).
     pub pit_reload: u32,
     /// Time-base (TBL) value at which the virtual PIT reaches 0; meaningful while it runs.
     pub pit_deadline: u32,
-    /// Core configuration register 0.
-    pub ccr0: u32,
-    /// Data cache cachability register (real mode).
-    pub dccr: u32,
-    /// Instruction cache cachability register (real mode).
-    pub iccr: u32,
-    /// Data cache write-through register (real mode).
-    pub dcwr: u32,
-    /// Storage guarded register (real mode).
-    pub sgr: u32,
-    /// Storage little-endian register (real mode): kept here, never written to the real one.
-    pub sler: u32,
-    /// Storage user-defined 0 register (real mode).
-    pub su0r: u32,
-    /// Debug control register 0: kept here, never written to the real one (its RST field resets the chip).
-    pub dbcr0: u32,
-    /// Debug control register 1.
-    pub dbcr1: u32,
-    /// Debug status register.
-    pub dbsr: u32,
-    /// Data address compare 1.
-    pub dac1: u32,
-    /// Data address compare 2.
-    pub dac2: u32,
-    /// Data value compare 1.
-    pub dvc1: u32,
-    /// Data value compare 2.
-    pub dvc2: u32,
-    /// Instruction address compare 1–4.
-    pub iac: [u32; 4],
     /// The virtual MSR.
     pub msr: u32,
     /// Address of the next guest instruction to run.
@@ -92,6 +197,19 @@ pub struct Vcpu {
     pub ctr: u32,
     /// General-purpose registers.
     pub gpr: [u32; 32],
+}
+
+impl core::ops::Index<Spr> for Vcpu {
+    type Output = u32;
+    fn index(&self, spr: Spr) -> &u32 {
+        &self.sprs[spr as usize]
+    }
+}
+
+impl core::ops::IndexMut<Spr> for Vcpu {
+    fn index_mut(&mut self, spr: Spr) -> &mut u32 {
+        &mut self.sprs[spr as usize]
+    }
 }
 
 /// Bytes of [`Vcpu`]: at or under Proteus's 304 B per VM (checked at compile time).
@@ -120,12 +238,10 @@ pub mod offset {
     pub const PC: usize = offset_of!(Vcpu, pc);
     /// `msr`.
     pub const MSR: usize = offset_of!(Vcpu, msr);
-    /// `srr0`.
-    pub const SRR0: usize = offset_of!(Vcpu, srr0);
-    /// `srr1`.
-    pub const SRR1: usize = offset_of!(Vcpu, srr1);
-    /// `sprg[0]`.
-    pub const SPRG0: usize = offset_of!(Vcpu, sprg);
+    /// `sprs[Spr::Srr0]`.
+    pub const SRR0: usize = offset_of!(Vcpu, sprs) + 4 * super::Spr::Srr0 as usize;
+    /// `sprs[Spr::Srr1]`.
+    pub const SRR1: usize = offset_of!(Vcpu, sprs) + 4 * super::Spr::Srr1 as usize;
     /// `pending`.
     pub const PENDING: usize = offset_of!(Vcpu, pending);
 }
@@ -147,52 +263,37 @@ pub const MSR_IMPLEMENTED: u32 = msr::AP
     | msr::DR;
 
 impl Vcpu {
+    /// All zeros (an unused slot; keeps the microvisor's state in .bss).
+    pub const ZERO: Vcpu = Vcpu {
+        sprs: [0; Spr::COUNT],
+        tcr: 0,
+        tsr: 0,
+        evpr: 0,
+        pid: 0,
+        pending: 0,
+        pit_reload: 0,
+        pit_deadline: 0,
+        msr: 0,
+        pc: 0,
+        cr: 0,
+        xer: 0,
+        lr: 0,
+        ctr: 0,
+        gpr: [0; 32],
+    };
+
     /// A register file in the state QEMU's `ref405ep` leaves the CPU in after `-kernel`: MSR = 0
     /// (real mode, interrupts off), PC = the entry point, r1 = top of the on-chip SRAM, r3 = the
     /// board-information block (QEMU's boot protocol, kept so any guest sees the same registers).
     pub const fn at_reset(entry: u32, r1: u32, r3: u32) -> Vcpu {
-        let mut gpr = [0u32; 32];
-        gpr[1] = r1;
-        gpr[3] = r3;
-        Vcpu {
-            srr0: 0,
-            srr1: 0,
-            srr2: 0,
-            srr3: 0,
-            sprg: [0; 8],
-            esr: 0,
-            dear: 0,
-            zpr: 0,
-            tcr: 0,
-            tsr: 0,
-            evpr: 0,
-            pid: 0,
-            pending: 0,
-            pit_reload: 0,
-            pit_deadline: 0,
-            ccr0: 0x0070_0000,
-            dccr: 0,
-            iccr: 0,
-            dcwr: 0,
-            sgr: 0xffff_ffff,
-            sler: 0,
-            su0r: 0,
-            dbcr0: 0,
-            dbcr1: 0,
-            dbsr: 0,
-            dac1: 0,
-            dac2: 0,
-            dvc1: 0,
-            dvc2: 0,
-            iac: [0; 4],
-            msr: 0,
-            pc: entry,
-            cr: 0,
-            xer: 0,
-            lr: 0,
-            ctr: 0,
-            gpr,
-        }
+        let mut vcpu = Vcpu::ZERO;
+        vcpu.gpr[1] = r1;
+        vcpu.gpr[3] = r3;
+        vcpu.pc = entry;
+        // Reset values QEMU's 405 gives (PPC405 manual, table 3-x: CCR0 and SGR are not zero).
+        vcpu.sprs[Spr::Ccr0 as usize] = 0x0070_0000;
+        vcpu.sprs[Spr::Sgr as usize] = 0xffff_ffff;
+        vcpu
     }
 
     /// Whether the guest believes it is in user mode (MSR[PR]).
@@ -214,6 +315,35 @@ impl Vcpu {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_plain_spr_is_found_by_its_number_and_nothing_else_is() {
+        use irfm::spr as n;
+        let expected = [
+            (n::SRR0, Spr::Srr0),
+            (n::SRR1, Spr::Srr1),
+            (n::SRR2, Spr::Srr2),
+            (n::SRR3, Spr::Srr3),
+            (272, Spr::Sprg0),
+            (275, Spr::Sprg3),
+            (276, Spr::Sprg4),
+            (260, Spr::Sprg4),
+            (263, Spr::Sprg7),
+            (279, Spr::Sprg7),
+            (n::ESR, Spr::Esr),
+            (n::SLER, Spr::Sler),
+            (n::DCCR, Spr::Dccr),
+            (n::ICCR, Spr::Iccr),
+        ];
+        for (number, spr) in expected {
+            assert_eq!(Spr::index_of(number), Some(spr as usize), "SPR {number}");
+        }
+        let found = (0..1024).filter(|number| Spr::index_of(*number).is_some()).count();
+        assert_eq!(found, Spr::COUNT + 4, "every plain SPR once, plus the four user aliases");
+        for not_plain in [n::PVR, n::PID, n::EVPR, n::TCR, n::TSR, n::PIT, n::TBL_READ, 0, 1023] {
+            assert_eq!(Spr::index_of(not_plain), None);
+        }
+    }
 
     #[test]
     fn the_register_file_is_304_bytes_with_the_saved_state_last() {

@@ -70,8 +70,9 @@ pub const SHORTEST: u32 = 2;
 /// Timer bookkeeping shared by all partitions.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Timers {
-    /// The time base when FIT and watchdog events were last counted.
-    pub last_update: u64,
+    /// The time base (TBL) when FIT and watchdog events were last counted. Updates come at least
+    /// every [`HEARTBEAT`] ticks, so TBL differences never wrap.
+    pub last_update: u32,
 }
 
 /// What a timer update asks of the microvisor for one partition.
@@ -92,19 +93,18 @@ impl Timers {
     }
 }
 
-/// Events of a timer whose period is 2^`bits` ticks between `from` (excluded) and `to` (included):
-/// the 0→1 transitions of time-base bit `bits − 1`.
-fn events(from: u64, to: u64, bits: u32) -> u64 {
-    let half = 1u64 << (bits - 1);
-    ((to + half) >> bits).saturating_sub((from + half) >> bits)
+/// Events of a timer whose period is 2^`bits` ticks in `(from, to]`: the 0→1 transitions of
+/// time-base bit `bits − 1`. `to − from` is below 2^31 and `bits` at most 29, so nothing overflows.
+fn events(from: u32, to: u32, bits: u32) -> u32 {
+    let period = 1u32 << bits;
+    let phase = from.wrapping_add(period / 2) & (period - 1);
+    (phase + to.wrapping_sub(from)) >> bits
 }
 
 /// Ticks from `now` to the next event of a timer with period 2^`bits`.
-fn until_next_event(now: u64, bits: u32) -> u64 {
-    let period = 1u64 << bits;
-    let half = period / 2;
-    let phase = (now + half) & (period - 1);
-    period - phase
+fn until_next_event(now: u32, bits: u32) -> u32 {
+    let period = 1u32 << bits;
+    period - (now.wrapping_add(period / 2) & (period - 1))
 }
 
 fn fit_bits(tcr: u32) -> u32 {
@@ -113,6 +113,13 @@ fn fit_bits(tcr: u32) -> u32 {
 
 fn watchdog_bits(tcr: u32) -> u32 {
     17 + 4 * (tcr >> 30)
+}
+
+/// Whether `word` is an `mfspr`/`mtspr` of TCR, TSR or PIT (whose emulation needs the timers
+/// advanced first and programmed again after).
+pub fn touches_timers(word: u32) -> bool {
+    let is_spr_access = matches!(irfm::insn::op_of(word), Some(irfm::insn::Op::Mfspr | irfm::insn::Op::Mtspr));
+    is_spr_access && matches!(irfm::spr::from_word(word), irfm::spr::TCR | irfm::spr::TSR | irfm::spr::PIT)
 }
 
 /// `mtspr PIT`: loads the count and the reload value; 0 stops the PIT.
@@ -147,12 +154,11 @@ pub fn write_tsr(vcpu: &mut Vcpu, value: u32) {
 }
 
 /// Advances one partition's timers to `now`; `last` is when they were last advanced.
-pub fn advance(vcpu: &mut Vcpu, last: u64, now: u64) -> WatchdogAction {
-    let now_lower = now as u32;
-    if vcpu.tsr & tsr::PIT_RUNNING != 0 && now_lower.wrapping_sub(vcpu.pit_deadline) as i32 >= 0 {
+pub fn advance(vcpu: &mut Vcpu, last: u32, now: u32) -> WatchdogAction {
+    if vcpu.tsr & tsr::PIT_RUNNING != 0 && now.wrapping_sub(vcpu.pit_deadline) as i32 >= 0 {
         vcpu.tsr |= tsr::PIS;
         if vcpu.tcr & tcr::ARE != 0 && vcpu.pit_reload != 0 {
-            let late = now_lower.wrapping_sub(vcpu.pit_deadline);
+            let late = now.wrapping_sub(vcpu.pit_deadline);
             let periods = late / vcpu.pit_reload + 1;
             vcpu.pit_deadline = vcpu.pit_deadline.wrapping_add(periods.wrapping_mul(vcpu.pit_reload));
         } else {
@@ -176,12 +182,12 @@ pub fn advance(vcpu: &mut Vcpu, last: u64, now: u64) -> WatchdogAction {
     WatchdogAction::None
 }
 
-/// Ticks from `now` until this partition's timers next need the microvisor, if ever.
-pub fn next_event(vcpu: &Vcpu, now: u64) -> Option<u64> {
-    let mut next: Option<u64> = None;
-    let mut consider = |ticks: u64| next = Some(next.map_or(ticks, |n: u64| n.min(ticks)));
+/// Ticks from `now` until this partition's timers next need the microvisor ([`HEARTBEAT`] if never).
+pub fn next_event(vcpu: &Vcpu, now: u32) -> u32 {
+    let mut next = HEARTBEAT;
+    let mut consider = |ticks: u32| next = next.min(ticks);
     if vcpu.tsr & tsr::PIT_RUNNING != 0 {
-        consider(u64::from((vcpu.pit_deadline.wrapping_sub(now as u32) as i32).max(0) as u32));
+        consider((vcpu.pit_deadline.wrapping_sub(now) as i32).max(0) as u32);
     }
     if vcpu.tcr & tcr::FIE != 0 && vcpu.tsr & tsr::FIS == 0 {
         consider(until_next_event(now, fit_bits(vcpu.tcr)));
@@ -194,7 +200,7 @@ pub fn next_event(vcpu: &Vcpu, now: u64) -> Option<u64> {
 
 /// Advances every partition's timers to now; returns the partitions whose watchdog asks for a reset.
 pub fn update(system: &mut System) -> [WatchdogAction; irfm::image::MAX_PARTITIONS] {
-    let now = real::time_base();
+    let now = real::time_base_lower();
     let last = system.timers.last_update;
     let mut actions = [WatchdogAction::None; irfm::image::MAX_PARTITIONS];
     for (partition, action) in system.partitions.iter_mut().zip(actions.iter_mut()) {
@@ -209,16 +215,14 @@ pub fn update(system: &mut System) -> [WatchdogAction; irfm::image::MAX_PARTITIO
 /// Programs the real PIT for the earliest event any partition needs, or `extra` ticks (the
 /// scheduler's slice), or the heartbeat.
 pub fn program(system: &System, extra: Option<u32>) {
-    let now = real::time_base();
-    let mut ticks = u64::from(extra.unwrap_or(HEARTBEAT).min(HEARTBEAT));
+    let now = real::time_base_lower();
+    let mut ticks = extra.unwrap_or(HEARTBEAT).min(HEARTBEAT);
     for partition in &system.partitions {
         if matches!(partition.state, State::Runnable | State::Waiting) {
-            if let Some(next) = next_event(&partition.vcpu, now) {
-                ticks = ticks.min(next);
-            }
+            ticks = ticks.min(next_event(&partition.vcpu, now));
         }
     }
-    real::set_pit((ticks as u32).max(SHORTEST));
+    real::set_pit(ticks.max(SHORTEST));
 }
 
 /// The real PIT fired: acknowledge it (clearing the watchdog bits too, which the microvisor never uses).
@@ -279,7 +283,7 @@ mod tests {
     fn the_watchdog_steps_enw_then_wis_then_resets_when_wrc_is_set() {
         let mut v = vcpu();
         write_tcr(&mut v, 0x1000_0000); // WRC = 01 (core reset), WP = 2^17
-        let period = 1u64 << 17;
+        let period = 1u32 << 17;
         assert_eq!(advance(&mut v, 0, period), WatchdogAction::None);
         assert_eq!(v.tsr & (tsr::ENW | tsr::WIS), tsr::ENW);
         assert_eq!(advance(&mut v, period, 2 * period), WatchdogAction::None);

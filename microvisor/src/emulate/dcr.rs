@@ -8,7 +8,6 @@
 
 use super::{program, Outcome};
 use crate::arch::ppc405::dcr as real;
-use crate::partition::owned_lines;
 use crate::reflect::esr;
 use crate::system::Partition;
 use irfm::insn::rd;
@@ -17,7 +16,7 @@ use irfm::spr::from_word;
 /// `mfdcr rD,DCRN`.
 pub fn mfdcr(partition: &mut Partition, word: u32) -> Outcome {
     let number = from_word(word);
-    let owned = owned_lines(partition.devices);
+    let owned = partition.owned_lines;
     let Some(value) = partition.uic.read(number, owned).or_else(|| real::read_cpc(number)) else {
         return program(esr::PIL);
     };
@@ -29,8 +28,11 @@ pub fn mfdcr(partition: &mut Partition, word: u32) -> Outcome {
 pub fn mtdcr(partition: &mut Partition, word: u32) -> Outcome {
     let number = from_word(word);
     let value = partition.vcpu.gpr[rd(word)];
-    let owned = owned_lines(partition.devices);
-    if partition.uic.write(number, value, owned) || real::read_cpc(number).is_some() {
+    let owned = partition.owned_lines;
+    if partition.uic.write(number, value, owned) {
+        crate::reflect::refresh_pending(partition);
+        Outcome::Next
+    } else if real::read_cpc(number).is_some() {
         Outcome::Next
     } else {
         program(esr::PIL)

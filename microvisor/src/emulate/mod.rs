@@ -35,13 +35,8 @@ pub enum Outcome {
 /// Why a partition was stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fault {
-    /// An instruction the configuration cannot emulate (the feature that would is named).
-    NeedsFeature {
-        /// The instruction.
-        mnemonic: &'static str,
-        /// The Cargo feature.
-        feature: &'static str,
-    },
+    /// A TLB instruction, in a microvisor built without the `tlb-virt` feature.
+    NeedsTlbVirt,
     /// A load, store or fetch outside the partition's memory and devices.
     OutsideMemory {
         /// The effective address.
@@ -64,8 +59,7 @@ impl Fault {
     /// What the report says.
     pub fn describe(&self) -> &'static str {
         match self {
-            Fault::NeedsFeature { feature: "tlb-virt", .. } => "TLB instruction needs the tlb-virt feature",
-            Fault::NeedsFeature { .. } => "instruction needs a feature this microvisor lacks",
+            Fault::NeedsTlbVirt => "TLB instruction needs the tlb-virt feature",
             Fault::OutsideMemory { .. } => "access outside its memory",
             Fault::UnreadableInstruction => "unreadable instruction",
             Fault::Checkstop => "machine check with MSR[ME] = 0 (checkstop)",

@@ -4,7 +4,7 @@
 
 use super::Outcome;
 use crate::system::Partition;
-use crate::vcpu::MSR_IMPLEMENTED;
+use crate::vcpu::{Spr, MSR_IMPLEMENTED};
 use irfm::spr::msr;
 
 fn return_to(partition: &mut Partition, pc: u32, new_msr: u32) -> Outcome {
@@ -24,12 +24,12 @@ fn return_to(partition: &mut Partition, pc: u32, new_msr: u32) -> Outcome {
 
 /// `rfi`.
 pub fn rfi(partition: &mut Partition, _word: u32) -> Outcome {
-    let (pc, msr) = (partition.vcpu.srr0, partition.vcpu.srr1);
+    let (pc, msr) = (partition.vcpu[Spr::Srr0], partition.vcpu[Spr::Srr1]);
     return_to(partition, pc, msr)
 }
 
 /// `rfci`.
 pub fn rfci(partition: &mut Partition, _word: u32) -> Outcome {
-    let (pc, msr) = (partition.vcpu.srr2, partition.vcpu.srr3);
+    let (pc, msr) = (partition.vcpu[Spr::Srr2], partition.vcpu[Spr::Srr3]);
     return_to(partition, pc, msr)
 }

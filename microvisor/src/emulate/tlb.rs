@@ -8,7 +8,7 @@
 use super::{Fault, Outcome};
 use crate::system::Partition;
 
-const NEEDS_TLB_VIRT: Outcome = Outcome::Stop(Fault::NeedsFeature { mnemonic: "tlb", feature: "tlb-virt" });
+const NEEDS_TLB_VIRT: Outcome = Outcome::Stop(Fault::NeedsTlbVirt);
 
 /// `tlbwe rS,rA,WS`.
 pub fn tlbwe(_partition: &mut Partition, _word: u32) -> Outcome {

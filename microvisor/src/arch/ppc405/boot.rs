@@ -1,22 +1,24 @@
 //! The partition table the system-image packer wrote into `.partitions`.
 
-use irfm::image::{self, PartitionTable, TableError, TABLE_BYTES};
+use irfm::image::{self, TABLE_BYTES};
 
 /// The table, as linked: [`image::EMPTY_MAGIC`] until the packer overwrites it (symbol
 /// [`image::TABLE_SYMBOL`]).
 #[no_mangle]
 #[used]
 #[link_section = ".partitions"]
-static PARTITION_TABLE: [u8; TABLE_BYTES] = image::empty_table_bytes();
+static PARTITION_TABLE: [u32; TABLE_BYTES / 4] = {
+    let mut words = [0u32; TABLE_BYTES / 4];
+    words[0] = image::EMPTY_MAGIC;
+    words
+};
 
-/// Reads and validates the packed table.
-pub fn partition_table() -> Result<PartitionTable, TableError> {
-    let mut bytes = [0u8; TABLE_BYTES];
-    let base = core::ptr::addr_of!(PARTITION_TABLE) as *const u8;
-    for (index, byte) in bytes.iter_mut().enumerate() {
-        // SAFETY: reads within the static; volatile because the packer changed the bytes after the
-        // compiler saw their initial value, which it must not fold into the code.
-        *byte = unsafe { core::ptr::read_volatile(base.add(index)) };
+/// Word `index` of the packed table (0 past its end).
+pub fn table_word(index: usize) -> u32 {
+    if index >= TABLE_BYTES / 4 {
+        return 0;
     }
-    PartitionTable::decode(&bytes)
+    // SAFETY: `index` is within the static; volatile because the packer changed the words after the
+    // compiler saw their initial value, which it must not fold into the code.
+    unsafe { core::ptr::read_volatile(core::ptr::addr_of!(PARTITION_TABLE[index])) }
 }

@@ -25,8 +25,7 @@ fn encode(system: &mut System, next: Next) -> u64 {
 pub unsafe extern "C" fn boot_entry() -> u64 {
     // SAFETY: single core, interrupts off, and this is the first and only reference (see above).
     let system = unsafe { &mut *core::ptr::addr_of_mut!(SYSTEM) };
-    let table = super::boot::partition_table();
-    let next = crate::boot::start(system, &table);
+    let next = crate::boot::start(system);
     encode(system, next)
 }
 
