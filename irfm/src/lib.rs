@@ -16,4 +16,5 @@ pub mod image;
 pub mod insn;
 pub mod isa;
 pub mod spr;
+pub mod stats;
 pub mod table;

@@ -13,5 +13,12 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     loop {}
 }
 
+/// On the host, prints the per-partition memory of this feature set (`cargo xtask footprint` reads
+/// it): the layouts hold only fixed-size integers, so host and PPC405 sizes agree.
 #[cfg(not(target_arch = "powerpc"))]
-fn main() {}
+fn main() {
+    use microvisor::system::Partition;
+    println!("vcpu {}", core::mem::size_of::<microvisor::vcpu::Vcpu>());
+    println!("uic {}", core::mem::size_of::<microvisor::vuic::VirtualUic>());
+    println!("partition {}", core::mem::size_of::<Partition>());
+}

@@ -44,7 +44,7 @@ pub fn dispatch(system: &mut System, context: usize, cause: u32, msr_at_trap: u3
 /// What partition `index` gets for the trap `cause`.
 fn handle(system: &mut System, index: usize, trap: u32) -> Outcome {
     #[cfg(feature = "trap-stats")]
-    system.partitions[index].stats.count_cause(trap);
+    count_cause(system, index, trap);
     match trap {
         cause::PROGRAM => program(system, index),
         cause::SYSTEM_CALL => Outcome::Reflect(Interrupt::SystemCall),
@@ -74,10 +74,32 @@ fn handle(system: &mut System, index: usize, trap: u32) -> Outcome {
     }
 }
 
+/// Counts a trap by its cause (instructions are counted when decoded).
+#[cfg(feature = "trap-stats")]
+fn count_cause(system: &mut System, index: usize, trap: u32) {
+    use irfm::stats::Kind;
+    let kind = match trap {
+        cause::SYSTEM_CALL => Kind::SystemCall,
+        cause::DATA_STORAGE => Kind::DataStorage,
+        cause::INSTRUCTION_STORAGE => Kind::InstructionStorage,
+        cause::ALIGNMENT => Kind::Alignment,
+        cause::EXTERNAL => Kind::External,
+        cause::PIT => Kind::Timer,
+        cause::DATA_TLB_MISS => Kind::DataTlbMiss,
+        cause::INSTRUCTION_TLB_MISS => Kind::InstructionTlbMiss,
+        _ => return,
+    };
+    crate::stats::count(&mut system.stats[index], kind);
+}
+
 /// A program interrupt: a trap instruction, an illegal one, or a privileged one to emulate.
 fn program(system: &mut System, index: usize) -> Outcome {
     let partition = &system.partitions[index];
     let syndrome = real::esr();
+    if syndrome & esr::PPR == 0 || partition.vcpu.user_mode() {
+        #[cfg(feature = "trap-stats")]
+        crate::stats::count(&mut system.stats[index], irfm::stats::Kind::ProgramReflected);
+    }
     if syndrome & esr::PPR == 0 {
         // Trap (PTR) and illegal (PIL) are the guest's own: it takes them as a 405 would.
         return Outcome::Reflect(Interrupt::Program { esr: syndrome & (esr::PTR | esr::PIL) });
@@ -88,6 +110,10 @@ fn program(system: &mut System, index: usize) -> Outcome {
     let Some(word) = crate::guest_mem::fetch(partition, partition.vcpu.pc) else {
         return Outcome::Stop(Fault::UnreadableInstruction);
     };
+    #[cfg(feature = "trap-stats")]
+    if let Some(op) = irfm::insn::op_of(word) {
+        crate::stats::count_instruction(&mut system.stats[index], op);
+    }
     if vtimer::touches_timers(word) {
         // Reads see every timer event up to now; what the guest writes is scheduled afresh.
         advance_timers(system);
@@ -189,6 +215,8 @@ pub fn resume(system: &mut System) -> Next {
             let Some(interrupt) = reflect::deliverable(&partition.vcpu) else { break };
             reflect::deliver(&mut partition.vcpu, interrupt);
             partition::translation_changed(partition);
+            #[cfg(feature = "trap-stats")]
+            crate::stats::count(&mut system.stats[index], irfm::stats::Kind::Delivered);
         }
         if next != previous {
             partition::enter(partition, index);

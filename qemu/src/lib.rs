@@ -57,6 +57,9 @@ pub struct Options<'a> {
     pub gdb: bool,
     /// Called with every line as it arrives.
     pub live: Option<LineSink<'a>>,
+    /// Physical memory to read (address, words) through QEMU's monitor when the end marker is seen,
+    /// before QEMU is stopped: the guest cannot see or change how it is read.
+    pub read_memory: Vec<(u32, u32)>,
 }
 
 impl Default for Options<'_> {
@@ -67,6 +70,7 @@ impl Default for Options<'_> {
             icount: None,
             gdb: false,
             live: None,
+            read_memory: Vec::new(),
         }
     }
 }
@@ -95,6 +99,8 @@ pub struct Transcript {
     pub qemu_stderr: String,
     /// Why the run ended.
     pub ending: Ending,
+    /// The words of each [`Options::read_memory`] request (empty if the run did not reach the end marker).
+    pub memory: Vec<Vec<u32>>,
 }
 
 /// Why a run could not happen.
@@ -155,13 +161,18 @@ pub fn check_qemu() -> Result<String, Error> {
 
 /// The command line QEMU is started with for `image` (shown to users in gdb mode).
 pub fn command_line(image: &Path, uart1_file: &Path, options: &Options) -> Vec<String> {
+    let monitor = if options.read_memory.is_empty() {
+        "none".to_string()
+    } else {
+        format!("unix:{},server=on,wait=off", monitor_socket(uart1_file).display())
+    };
     let mut args: Vec<String> = vec![
         "-M".into(),
         MACHINE.into(),
         "-display".into(),
         "none".into(),
         "-monitor".into(),
-        "none".into(),
+        monitor,
         "-serial".into(),
         "stdio".into(),
         "-serial".into(),
@@ -178,6 +189,44 @@ pub fn command_line(image: &Path, uart1_file: &Path, options: &Options) -> Vec<S
         args.push("-S".into());
     }
     args
+}
+
+/// The monitor's socket, beside the run's UART1 file.
+fn monitor_socket(uart1_file: &Path) -> PathBuf {
+    uart1_file.with_file_name("monitor.sock")
+}
+
+/// Reads `words` words of physical memory at `address` with the monitor's `xp` command.
+fn read_memory(socket: &Path, requests: &[(u32, u32)]) -> Result<Vec<Vec<u32>>, String> {
+    use std::io::Write;
+    use std::os::unix::net::UnixStream;
+    let mut stream = UnixStream::connect(socket).map_err(|e| format!("monitor: {e}"))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).map_err(|e| e.to_string())?;
+    let mut reader = BufReader::new(stream.try_clone().map_err(|e| e.to_string())?);
+    let mut results = Vec::new();
+    for &(address, words) in requests {
+        writeln!(stream, "xp /{words}wx {address:#x}").map_err(|e| format!("monitor: {e}"))?;
+        let mut values = Vec::new();
+        let mut line = String::new();
+        // Output lines look like `0000000000004eb0: 0x00000001 0x00000002 …`, four words each.
+        while values.len() < words as usize {
+            line.clear();
+            if reader.read_line(&mut line).map_err(|e| format!("monitor: {e}"))? == 0 {
+                return Err("monitor closed".into());
+            }
+            let text = line.trim();
+            if let Some((head, rest)) = text.split_once(": ") {
+                if head.chars().all(|c| c.is_ascii_hexdigit()) {
+                    values.extend(rest.split_whitespace().filter_map(|v| u32::from_str_radix(v.trim_start_matches("0x"), 16).ok()));
+                }
+            }
+        }
+        if values.len() != words as usize {
+            return Err(format!("monitor returned {} words of {words} at {address:#x}", values.len()));
+        }
+        results.push(values);
+    }
+    Ok(results)
 }
 
 /// The gdb-multiarch command that attaches to a run started with [`Options::gdb`].
@@ -262,6 +311,7 @@ fn run_in(image: &Path, uart1_file: &Path, options: &mut Options) -> Result<Tran
     let mut uart0 = Vec::<String>::new();
     let mut uart1_seen = 0usize;
     let mut uart1_partial = String::new();
+    let mut memory = Vec::new();
     let ending = loop {
         if STOP_REQUESTED.load(Ordering::SeqCst) {
             break Ending::Stopped;
@@ -279,6 +329,10 @@ fn run_in(image: &Path, uart1_file: &Path, options: &mut Options) -> Result<Tran
                 let is_end = options.end_marker.as_deref().is_some_and(|marker| line.trim() == marker);
                 uart0.push(line);
                 if is_end {
+                    if !options.read_memory.is_empty() {
+                        memory = read_memory(&monitor_socket(uart1_file), &options.read_memory)
+                            .map_err(|e| Error::Io("reading memory through the QEMU monitor".into(), std::io::Error::other(e)))?;
+                    }
                     break Ending::EndMarker;
                 }
             }
@@ -299,6 +353,7 @@ fn run_in(image: &Path, uart1_file: &Path, options: &mut Options) -> Result<Tran
         uart1: uart1.strip_suffix('\n').unwrap_or(&uart1).to_string(),
         qemu_stderr,
         ending,
+        memory,
     })
 }
 

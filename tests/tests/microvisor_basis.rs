@@ -17,3 +17,35 @@ fn hello_c_runs_unmodified_on_the_microvisor_with_its_native_transcript() {
     let virtualized = boot_on_microvisor(&image("hello-c"));
     assert_eq!(virtualized.uart0, native.uart0);
 }
+
+#[test]
+#[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
+fn trap_counters_count_the_conformance_guests_emulated_instructions() {
+    use object::{Object, ObjectSymbol};
+    let microvisor = image("microvisor-trap-stats");
+    let bytes = std::fs::read(&microvisor).unwrap();
+    let file = object::File::parse(&bytes[..]).unwrap();
+    let address = file.symbols().find(|s| s.name() == Ok(irfm::stats::SYMBOL)).expect("counters symbol").address() as u32;
+    let system = system_tests::pack(&microvisor, &[system_image::PartitionSpec::full(image("hello-c"))]);
+    let options = qemu_runner::Options {
+        read_memory: vec![(address, irfm::stats::KINDS as u32)],
+        ..qemu_runner::Options::default()
+    };
+    let transcript = qemu_runner::run(&system, options).unwrap();
+    let counters = &transcript.memory[0];
+    // hello-c executes no privileged instruction and takes no interrupt: every counter is 0 …
+    assert!(counters.iter().all(|count| *count == 0), "{counters:?}");
+    // … while the conformance guest's fixed cases emulate mfspr and mtspr many times.
+    let system = system_tests::pack(&microvisor, &[system_image::PartitionSpec::full(image("conformance"))]);
+    let options = qemu_runner::Options {
+        read_memory: vec![(address, irfm::stats::KINDS as u32)],
+        timeout: std::time::Duration::from_secs(60),
+        ..qemu_runner::Options::default()
+    };
+    let transcript = qemu_runner::run(&system, options).unwrap();
+    let counters = &transcript.memory[0];
+    let mfspr = counters[irfm::stats::instruction_slot(irfm::insn::Op::Mfspr)];
+    let mtspr = counters[irfm::stats::instruction_slot(irfm::insn::Op::Mtspr)];
+    let sc = counters[irfm::stats::Kind::SystemCall as usize];
+    assert!(mfspr > 1000 && mtspr > 1000 && sc > 10, "mfspr {mfspr}, mtspr {mtspr}, sc {sc}");
+}

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod footprint;
 mod isa_check;
 mod ppc;
 mod setup;
@@ -25,11 +26,14 @@ enum Task {
     Demo,
     /// Installs what is missing, then runs host unit tests, PPC builds with the ISA check, and the QEMU integration tests.
     Test,
-    /// Boots any PPC405 ELF a user brings under QEMU and streams its UART output live.
+    /// Boots any PPC405 ELF a user brings on the microvisor (or bare, with --native) under QEMU and streams its UART output live.
     Run {
         /// The guest ELF image.
         #[arg(long)]
         guest: PathBuf,
+        /// Run the guest on the bare board instead of on the microvisor.
+        #[arg(long)]
+        native: bool,
         /// Stop after this many seconds.
         #[arg(long, default_value_t = 60)]
         timeout: u64,
@@ -45,6 +49,8 @@ enum Task {
         /// Which benchmark (default: all).
         what: Option<String>,
     },
+    /// Builds the microvisor once per feature set and prints its footprint beside Proteus's Table 2 (also into docs/results.md).
+    Footprint,
     /// Builds every PPC405 image into target/images (with listings) and runs the ISA check on each.
     Build,
     /// Checks ELF images for instructions the PPC405 does not implement.
@@ -102,7 +108,13 @@ fn dispatch(task: Task) -> Result<ExitCode, Failure> {
         Task::Demo => demo(),
         Task::Test => test::run_all(),
         Task::Bench { what } => bench::run(what.as_deref()),
-        Task::Run { guest, timeout, icount, gdb } => run_guest(&guest, Duration::from_secs(timeout), icount, gdb),
+        Task::Run { guest, native, timeout, icount, gdb } => {
+            run_guest(&guest, native, Duration::from_secs(timeout), icount, gdb)
+        }
+        Task::Footprint => {
+            setup::ensure(setup::Needs { qemu: false, gdb: false, ..setup::Needs::ALL })?;
+            footprint::run()
+        }
         Task::Build => {
             setup::ensure(setup::Needs { qemu: false, gdb: false, ..setup::Needs::ALL })?;
             for image in ppc::build_all()? {
@@ -120,19 +132,36 @@ fn dispatch(task: Task) -> Result<ExitCode, Failure> {
     }
 }
 
-/// The demo: the hello guests, natively under QEMU.
+/// The demo: a guest bare, then unmodified guests on the microvisor.
 fn demo() -> Result<ExitCode, Failure> {
     setup::ensure(setup::Needs { gdb: false, ..setup::Needs::ALL })?;
-    let images = ppc::build_guests()?;
-    for name in ["hello", "hello-c"] {
-        let image = images
+    let images = ppc::build_all()?;
+    let find = |name: &str| {
+        images
             .iter()
             .find(|image| image.file_stem().is_some_and(|stem| stem == name))
-            .ok_or_else(|| Failure::new(format!("guest {name} was not built")))?;
-        println!("== {name}: native PPC405 under qemu-system-ppc -M ref405ep ==");
-        let transcript = stream(image, Duration::from_secs(20), false, false)?;
+            .cloned()
+            .ok_or_else(|| Failure::new(format!("image {name} was not built")))
+    };
+    let microvisor = find("microvisor")?;
+    for (title, guest, virtualized) in [
+        ("hello-c, bare PPC405 (qemu-system-ppc -M ref405ep)", "hello-c", false),
+        ("hello-c, unmodified, on the microvisor", "hello-c", true),
+        ("hello (Rust), unmodified, on the microvisor", "hello", true),
+    ] {
+        println!("== {title} ==");
+        let guest = find(guest)?;
+        let image = if virtualized {
+            let system = ppc::images_dir().join("demo-system.elf");
+            system_image::pack(&microvisor, &[system_image::PartitionSpec::full(&guest)], &system)
+                .map_err(|error| Failure::new(error.to_string()))?;
+            system
+        } else {
+            guest
+        };
+        let transcript = stream(&image, Duration::from_secs(30), false, false)?;
         if transcript.ending != qemu_runner::Ending::EndMarker {
-            return Err(Failure::new(format!("{name} did not finish: {:?}", transcript.ending)));
+            return Err(Failure::new(format!("{title}: did not finish ({:?})", transcript.ending)));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -154,15 +183,31 @@ fn stream(image: &Path, timeout: Duration, icount: bool, gdb: bool) -> Result<qe
     qemu_runner::run(image, options).map_err(|error| Failure::new(error.to_string()))
 }
 
-fn run_guest(guest: &Path, timeout: Duration, icount: bool, gdb: bool) -> Result<ExitCode, Failure> {
-    setup::ensure(setup::Needs { nightly: false, cross: false, qemu: true, gdb })?;
+fn run_guest(guest: &Path, native: bool, timeout: Duration, icount: bool, gdb: bool) -> Result<ExitCode, Failure> {
+    setup::ensure(setup::Needs { nightly: !native, cross: !native, qemu: true, gdb })?;
     if !guest.is_file() {
         return Err(Failure::new(format!("{}: no such file", guest.display())));
     }
-    if gdb {
+    let image = if native {
+        guest.to_path_buf()
+    } else {
+        let microvisor = ppc::build_microvisor(&[], "microvisor")?;
+        let system = ppc::images_dir().join("run-system.elf");
+        system_image::pack(&microvisor, &[system_image::PartitionSpec::full(guest)], &system)
+            .map_err(|error| Failure::new(error.to_string()))?;
+        if gdb {
+            println!(
+                "QEMU waits for gdb; in another terminal run:\n  {} -ex 'add-symbol-file {}'",
+                qemu_runner::gdb_command(&microvisor),
+                guest.display()
+            );
+        }
+        system
+    };
+    if gdb && native {
         println!("QEMU waits for gdb; in another terminal run:\n  {}", qemu_runner::gdb_command(guest));
     }
-    let transcript = stream(guest, timeout, icount, gdb)?;
+    let transcript = stream(&image, timeout, icount, gdb)?;
     match transcript.ending {
         qemu_runner::Ending::QemuExited(status) => {
             eprintln!("xtask: QEMU exited ({status}): {}", transcript.qemu_stderr.trim());

@@ -89,11 +89,17 @@ pub fn nightly_cargo() -> Command {
     command
 }
 
-/// A C guest: every `.c` and `.S` file in `guests/<name>/`, plus the shared `guests/crt/`.
+/// A C guest: every `.c` and `.S` file in `guests/<name>/`, plus the shared `guests/crt/`, plus
+/// those of each folder its `shares` file names (see [`shared_folders`]), which also go on the
+/// include path.
 pub fn build_c_guest(name: &str) -> Result<PathBuf, Failure> {
     let dir = root().join("guests").join(name);
     let crt = root().join("guests/crt");
+    let shared = shared_folders(&dir)?;
     let mut sources = c_sources(&crt)?;
+    for folder in &shared {
+        sources.extend(c_sources(folder)?);
+    }
     sources.extend(c_sources(&dir)?);
     let out_dir = root().join("target/c-guests");
     std::fs::create_dir_all(&out_dir).map_err(|e| Failure::new(format!("{}: {e}", out_dir.display())))?;
@@ -104,6 +110,7 @@ pub fn build_c_guest(name: &str) -> Result<PathBuf, Failure> {
         .arg(&crt)
         .arg("-I")
         .arg(&dir)
+        .args(shared.iter().flat_map(|folder| [std::ffi::OsStr::new("-I"), folder.as_os_str()]))
         .arg("-T")
         .arg(root().join("linker/guest.ld"))
         .arg("-o")
@@ -116,6 +123,27 @@ pub fn build_c_guest(name: &str) -> Result<PathBuf, Failure> {
         return Err(Failure::new(format!("building C guest {name} failed ({status})")));
     }
     install_image(&output, name)
+}
+
+/// The folders a C guest shares with others: `guests/<name>/shares` lists them, one a line, relative
+/// to `guests/` (`lib/rtos`); blank lines and `#` comments are ignored. Shared folders live in
+/// `guests/lib/`, which holds no sources of its own and so is not a guest.
+pub fn shared_folders(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
+    let list = dir.join("shares");
+    let Ok(text) = std::fs::read_to_string(&list) else { return Ok(Vec::new()) };
+    let mut folders = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let folder = root().join("guests").join(line);
+        if !folder.is_dir() {
+            return Err(Failure::new(format!("{}:{}: guests/{line}: no such folder", list.display(), number + 1)));
+        }
+        folders.push(folder);
+    }
+    Ok(folders)
 }
 
 fn c_sources(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
@@ -181,6 +209,7 @@ pub fn build_all() -> Result<Vec<PathBuf>, Failure> {
     images.push(build_microvisor(&[], "microvisor")?);
     // The equivalence suite must be able to fail: a microvisor with one emulated bit flipped.
     images.push(build_microvisor(&["inject-fault"], "microvisor-inject-fault")?);
+    images.push(build_microvisor(&["trap-stats"], "microvisor-trap-stats")?);
     Ok(images)
 }
 

@@ -82,8 +82,6 @@ pub fn instruction(partition: &mut Partition, word: u32) -> Outcome {
         // run it, so it cannot be; answer as the hardware does for what it cannot execute.
         return program(esr::PIL);
     };
-    #[cfg(feature = "trap-stats")]
-    partition.stats.count_instruction(op);
     match op {
         Op::Mfmsr => msr::mfmsr(partition, word),
         Op::Mtmsr => msr::mtmsr(partition, word),

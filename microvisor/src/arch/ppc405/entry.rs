@@ -7,7 +7,9 @@
 use crate::system::{Next, System};
 use crate::vcpu::Vcpu;
 
-/// The microvisor's whole state. Only the two entry points below touch it.
+/// The microvisor's whole state. Only the two entry points below touch it. Exported by name so
+/// benchmarks can read the trap counters at its start (`irfm::stats`).
+#[export_name = "MICROVISOR_SYSTEM"]
 static mut SYSTEM: System = System::new();
 
 /// What `resume_context` takes: the context's address (high word → r3) and its MSR (low word → r4).

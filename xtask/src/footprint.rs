@@ -1,0 +1,167 @@
+//! `cargo xtask footprint`: the microvisor's size per feature set, beside Proteus's Table 2.
+//!
+//! Each row builds the microvisor with a feature set and reads the section sizes of the image:
+//! code is `.text` plus the instruction words of the sparse vector table (its zero fill between
+//! vectors is address space, not code); read-only data is `.rodata` (with what LLVM marks read-only
+//! after relocation); static data is `.data` + `.partitions` + `.bss` (the stack is listed apart).
+//! Per-partition bytes come from the host build of the same feature set (`microvisor`'s host
+//! `main` prints `size_of` of its structures). The table is printed and written to
+//! `docs/results.md` between the footprint markers.
+
+use crate::{ppc, root, run_quiet, Failure};
+use object::{Object, ObjectSection};
+use std::process::{Command, ExitCode};
+
+/// One row of the table: a label, the features, and Proteus's figures (.text, .data) if it has one.
+struct Row {
+    label: &'static str,
+    features: &'static [&'static str],
+    paper: Option<(u32, u32)>,
+}
+
+/// The rows of the paper's Table 2, in its order; rows whose features do not exist yet are skipped
+/// with a note.
+const ROWS: &[Row] = &[
+    Row { label: "basis (full virtualization)", features: &[], paper: Some((4348, 2444)) },
+    Row { label: "+trap statistics", features: &["trap-stats"], paper: None },
+    Row { label: "+para-virtualization", features: &["para-virt"], paper: None },
+    Row { label: "+IRFM", features: &["para-virt", "irfm"], paper: None },
+    Row { label: "+IRFM fallback", features: &["para-virt", "irfm", "irfm-fallback"], paper: None },
+    Row { label: "+pre-virtualization", features: &["para-virt", "irfm", "irfm-fallback", "previrt"], paper: None },
+    Row { label: "+TLB virtualization", features: &["tlb-virt"], paper: None },
+    Row { label: "+drivers", features: &["para-virt", "drivers"], paper: None },
+    Row { label: "+IPCM", features: &["para-virt", "ipcm"], paper: None },
+];
+
+/// Sizes read from one image.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Sizes {
+    /// Code bytes.
+    pub code: u64,
+    /// Read-only data bytes.
+    pub rodata: u64,
+    /// Initialized and zeroed static data, without the stack.
+    pub data: u64,
+    /// The microvisor's stack.
+    pub stack: u64,
+}
+
+/// Reads the sizes of an ELF image as described in the module doc.
+pub fn sizes(elf: &[u8]) -> Result<Sizes, String> {
+    let file = object::File::parse(elf).map_err(|e| e.to_string())?;
+    let mut sizes = Sizes::default();
+    for section in file.sections() {
+        let name = section.name().unwrap_or("");
+        match name {
+            ".text" => sizes.code += section.size(),
+            ".vectors" => {
+                let data = section.data().map_err(|e| e.to_string())?;
+                sizes.code += 4 * data.chunks_exact(4).filter(|word| word.iter().any(|b| *b != 0)).count() as u64;
+            }
+            ".rodata" => sizes.rodata += section.size(),
+            ".data" | ".partitions" | ".bss" | ".sdata" | ".sbss" => sizes.data += section.size(),
+            ".stack" => sizes.stack += section.size(),
+            _ => {}
+        }
+    }
+    Ok(sizes)
+}
+
+/// Per-partition bytes of a feature set: (register file, whole partition).
+fn per_partition(features: &[&str]) -> Result<(u32, u32), Failure> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = Command::new(cargo);
+    command.current_dir(root()).args(["run", "--quiet", "--package", "microvisor", "--no-default-features"]);
+    if !features.is_empty() {
+        command.args(["--features", &features.join(",")]);
+    }
+    let output = run_quiet(&mut command)?;
+    let value = |key: &str| {
+        output
+            .lines()
+            .find_map(|line| line.strip_prefix(key).and_then(|rest| rest.trim().parse::<u32>().ok()))
+            .ok_or_else(|| Failure::new(format!("microvisor's host main printed no '{key}' line")))
+    };
+    Ok((value("vcpu ")?, value("partition ")?))
+}
+
+fn declared_features() -> Result<Vec<String>, Failure> {
+    let manifest = root().join("microvisor/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).map_err(|e| Failure::new(format!("{}: {e}", manifest.display())))?;
+    let section = text.split("[features]").nth(1).unwrap_or("");
+    Ok(section
+        .lines()
+        .take_while(|line| !line.starts_with('['))
+        .filter_map(|line| line.split_once('=').map(|(name, _)| name.trim().to_string()))
+        .filter(|name| !name.is_empty() && !name.starts_with('#'))
+        .collect())
+}
+
+/// Builds every row and prints the table; writes it to docs/results.md.
+pub fn run() -> Result<ExitCode, Failure> {
+    let declared = declared_features()?;
+    let mut table = String::from(
+        "| configuration | code (B) | read-only data (B) | static data (B) | stack (B) | register file per VM (B) | per VM, all (B) | Proteus .text / .data (B) |\n\
+         |---|---:|---:|---:|---:|---:|---:|---|\n",
+    );
+    let mut notes = Vec::new();
+    let mut basis = None;
+    for row in ROWS {
+        if let Some(missing) = row.features.iter().find(|f| !declared.iter().any(|d| d == *f)) {
+            notes.push(format!("{}: not built, feature `{missing}` does not exist yet", row.label));
+            continue;
+        }
+        let image_name = if row.features.is_empty() {
+            "microvisor".to_string()
+        } else {
+            format!("microvisor-{}", row.features.join("+"))
+        };
+        let image = ppc::build_microvisor(row.features, &image_name)?;
+        let bytes = std::fs::read(&image).map_err(|e| Failure::new(format!("{}: {e}", image.display())))?;
+        let sizes = sizes(&bytes).map_err(|e| Failure::new(format!("{}: {e}", image.display())))?;
+        let (vcpu, partition) = per_partition(row.features)?;
+        let paper = row.paper.map_or("–".to_string(), |(text, data)| format!("{text} / {data}"));
+        table.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            row.label, sizes.code, sizes.rodata, sizes.data, sizes.stack, vcpu, partition, paper
+        ));
+        if row.features.is_empty() {
+            basis = Some(sizes);
+        }
+    }
+    println!("{table}");
+    for note in &notes {
+        println!("{note}");
+    }
+    if let Some(basis) = basis {
+        let code = basis.code + basis.rodata;
+        let verdict = |ours: u64, theirs: u64| {
+            if ours <= theirs {
+                format!("{} B under", theirs - ours)
+            } else {
+                format!("{} B over", ours - theirs)
+            }
+        };
+        let summary = format!(
+            "Basis against Proteus: code + read-only data {code} B vs 4348 B .text ({}); static data {} B vs 2444 B .data ({}).",
+            verdict(code, 4348),
+            basis.data,
+            verdict(basis.data, 2444)
+        );
+        println!("{summary}");
+        notes.push(summary);
+    }
+    crate::bench::record(
+        "Footprint (`cargo xtask footprint`)",
+        &format!(
+            "Measured from the PPC405 images, one build per feature set (release, `opt-level = \"z\"`, LTO). \
+             Code is `.text` plus the instruction words of the vector table (its zero fill is address space, not \
+             code); read-only data is `.rodata` (with `.data.rel.ro`); static data is `.data` + `.partitions` + \
+             `.bss` for {} partitions; the stack is apart. Per-VM bytes are `size_of` of the register file (`Vcpu`) \
+             and of the whole partition record (register file, virtual UIC, memory bounds, state).\n\n{table}\n{}\n",
+            irfm::image::MAX_PARTITIONS,
+            notes.iter().map(|n| format!("- {n}\n")).collect::<String>()
+        ),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
