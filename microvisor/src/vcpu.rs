@@ -100,34 +100,42 @@ impl Spr {
         let index = match number {
             26 => Spr::Srr0 as u8,
             27 => Spr::Srr1 as u8,
-            256..=287 => BY_NUMBER_256[usize::from(number - 256)],
-            944..=1023 => BY_NUMBER_944[usize::from(number - 944)],
+            256..=287 => SPR_INDEX_256[usize::from(number - 256)],
+            944..=1023 => SPR_INDEX_944[usize::from(number - 944)],
             _ => NONE,
         };
-        (index != NONE).then_some(usize::from(index))
+        (index != NONE).then_some(usize::from(index & INDEX))
     }
 }
 
-const NONE: u8 = 0xff;
+/// Table entry of a number that is no plain-storage SPR.
+pub const NONE: u8 = 0xff;
+/// Table entry flag: an `mtspr` of this number needs more than a store (the fast path leaves it to
+/// the emulation in Rust): SPRG4–7 (the real ones follow), their read-only user aliases, ZPR
+/// (translation), DBSR (write 1 to clear), SRR2/SRR3 (the real ones follow, see `partition::enter`).
+pub const SLOW_WRITE: u8 = 0x40;
+/// Table entry bits that hold the [`Spr`] index.
+pub const INDEX: u8 = 0x3f;
 
-/// [`Spr`] indexes of SPRs 256–287.
-const BY_NUMBER_256: [u8; 32] = {
+/// [`Spr`] indexes of SPRs 256–287 (read by `emulate::spr` and by the assembly fast path).
+pub static SPR_INDEX_256: [u8; 32] = {
     let mut table = [NONE; 32];
     let mut n = 0;
     while n < 4 {
-        table[4 + n] = Spr::Sprg4 as u8 + n as u8; // 260–263: user aliases of SPRG4–7
+        table[4 + n] = (Spr::Sprg4 as u8 + n as u8) | SLOW_WRITE; // 260–263: user aliases of SPRG4–7
         n += 1;
     }
     let mut n = 0;
     while n < 8 {
-        table[16 + n] = Spr::Sprg0 as u8 + n as u8; // 272–279: SPRG0–7
+        let slow = if n >= 4 { SLOW_WRITE } else { 0 };
+        table[16 + n] = (Spr::Sprg0 as u8 + n as u8) | slow; // 272–279: SPRG0–7
         n += 1;
     }
     table
 };
 
-/// [`Spr`] indexes of SPRs 944–1023.
-const BY_NUMBER_944: [u8; 80] = {
+/// [`Spr`] indexes of SPRs 944–1023 (read by `emulate::spr` and by the assembly fast path).
+pub static SPR_INDEX_944: [u8; 80] = {
     use irfm::spr as n;
     let mut table = [NONE; 80];
     let pairs: [(u16, Spr); 21] = [
@@ -155,7 +163,9 @@ const BY_NUMBER_944: [u8; 80] = {
     ];
     let mut i = 0;
     while i < pairs.len() {
-        table[(pairs[i].0 - 944) as usize] = pairs[i].1 as u8;
+        let spr = pairs[i].1;
+        let slow = matches!(spr, Spr::Srr2 | Spr::Srr3 | Spr::Zpr | Spr::Dbsr);
+        table[(pairs[i].0 - 944) as usize] = spr as u8 | if slow { SLOW_WRITE } else { 0 };
         i += 1;
     }
     table[(n::DCCR - 944) as usize] = Spr::Dccr as u8;

@@ -169,9 +169,14 @@ fn demo() -> Result<ExitCode, Failure> {
 
 /// Runs an image, printing each UART line as it arrives.
 fn stream(image: &Path, timeout: Duration, icount: bool, gdb: bool) -> Result<qemu_runner::Transcript, Failure> {
-    let mut print_line = |uart: qemu_runner::Uart, line: &str| match uart {
-        qemu_runner::Uart::Uart0 => println!("{line}"),
-        qemu_runner::Uart::Uart1 => println!("[uart1] {line}"),
+    // Write errors (a closed pipe: `… | head`) are ignored; the run still ends cleanly and QEMU is stopped.
+    let mut print_line = |uart: qemu_runner::Uart, line: &str| {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = match uart {
+            qemu_runner::Uart::Uart0 => writeln!(out, "{line}"),
+            qemu_runner::Uart::Uart1 => writeln!(out, "[uart1] {line}"),
+        };
     };
     let options = qemu_runner::Options {
         timeout,

@@ -4,6 +4,7 @@ pub mod boot;
 pub mod cache;
 pub mod dcr;
 pub mod entry;
+pub mod fast_path;
 pub mod mmio;
 pub mod spr;
 pub mod tlb;

@@ -111,7 +111,7 @@ core::arch::global_asm!(
     "vector 0x0400",          // instruction storage
     "vector 0x0500",          // external
     "vector 0x0600",          // alignment
-    "vector 0x0700",          // program
+    "short_vector 0x0700, program_entry", // program: fast path first (`fast_path`)
     "vector 0x0800",          // floating-point unavailable
     "vector 0x0c00",          // system call
     "vector 0x0f20",          // APU unavailable
@@ -148,6 +148,9 @@ core::arch::global_asm!(
     "    stw 0, {gpr1}(1)",
     "    mfcr 0",
     "    stw 0, {cr}(1)",
+    // From here on the fast path joins (PC, r0, r1, CR saved; r3 = cause, r5 = MSR at the trap).
+    ".globl save_rest",
+    "save_rest:",
     "    mfxer 0",
     "    stw 0, {xer}(1)",
     "    mflr 0",

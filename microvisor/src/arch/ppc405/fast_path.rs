@@ -1,0 +1,241 @@
+//! The program-interrupt fast path: the hottest privileged instructions, emulated in assembly.
+//!
+//! PPC405 user's manual, section 5.2.8 (program interrupt) and chapter 9 (the instructions). A guest
+//! always runs in user mode, so each privileged instruction it executes enters the program vector
+//! (0x0700) with ESR[PPR]. Before anything else is saved beyond the GPRs, this path reads the
+//! instruction word and emulates, on the partition's [`Vcpu`](crate::vcpu::Vcpu), without a stack
+//! and without calling Rust:
+//! - `mfspr`/`mtspr` of a plain-storage SPR (the `SPR_INDEX_*` tables in `vcpu` say which; writes
+//!   flagged `SLOW_WRITE` are left to Rust), `mfmsr`;
+//! - `wrteei`, `wrtee`, `mtmsr`, `rfi`, unless they enable EE or CE while an interrupt is pending
+//!   (it must be delivered), set MSR[WE] (the partition sleeps), or (`mtmsr`, and `rfi` with
+//!   `tlb-virt`) change PR, IR or DR (the translation context changes).
+//! Everything else goes on to the common save path and `trap::dispatch`, with the state saved
+//! exactly as the vectors save it. The path is straight-line but for the decode branches: 40 to
+//! 60 instructions (measured per instruction in `docs/instructions.md`).
+//!
+//! Registers on entry (from the 0x0700 vector): r1 = the running context, r2–r31 saved in it by
+//! `stmw`, the interrupted r1 in SPRG0, r0 live. Held during the path: r27 = rD×4, r28 = the
+//! instruction, r29 = the virtual MSR, r30 = the guest PC (SRR0), r31 = the guest CR.
+//! The feature builds `trap-stats` and `inject-fault` leave out this path: every trap is then
+//! counted (or mangled) by the Rust emulation.
+
+#[cfg(all(target_arch = "powerpc", not(any(feature = "trap-stats", feature = "inject-fault"))))]
+use {
+    crate::reflect::source,
+    crate::vcpu::{offset, Spr, INDEX, SLOW_WRITE},
+    core::mem::offset_of,
+};
+
+#[cfg(all(target_arch = "powerpc", not(any(feature = "trap-stats", feature = "inject-fault"))))]
+core::arch::global_asm!(
+    // The SPR number of the word in r28 → its `Spr` table entry in r5 (NONE if not plain storage).
+    // Clobbers r6–r8 and CR0.
+    ".macro spr_entry",
+    "    rlwinm 6, 28, 16, 27, 31",  // SPR[0:4] (instruction bits 11–15)
+    "    rlwinm 7, 28, 26, 22, 26",  // SPR[5:9] (bits 16–20) << 5
+    "    or 6, 6, 7",
+    "    li 5, {srr0}",
+    "    cmplwi 6, 26",
+    "    beq 99f",
+    "    li 5, {srr1}",
+    "    cmplwi 6, 27",
+    "    beq 99f",
+    "    li 5, {none}",
+    "    addi 7, 6, -944",
+    "    cmplwi 7, 80",
+    "    bge 98f",
+    "    lis 8, {table944}@ha",
+    "    addi 8, 8, {table944}@l",
+    "    lbzx 5, 8, 7",
+    "    b 99f",
+    "98: addi 7, 6, -256",
+    "    cmplwi 7, 32",
+    "    bge 99f",
+    "    lis 8, {table256}@ha",
+    "    addi 8, 8, {table256}@l",
+    "    lbzx 5, 8, 7",
+    "99:",
+    ".endm",
+    ".section .text.fast_path, \"ax\"",
+    ".globl program_entry",
+    "program_entry:",
+    "    stw 0, {gpr0}(1)",
+    "    mfspr 0, 272",
+    "    stw 0, {gpr1}(1)",
+    "    mfcr 31",
+    "    mfsrr0 30",
+    // Only privileged instructions the guest ran in its supervisor mode are emulated here.
+    "    mfspr 3, 980",                 // ESR
+    "    andis. 3, 3, 0x0400",          // PPR
+    "    beq- fast_to_slow",
+    "    lwz 29, {msr}(1)",
+    "    andi. 3, 29, 0x4000",          // virtual MSR[PR]
+    "    bne- fast_to_slow",
+    // The instruction word, through the guest's own translation: data relocation on, PID is the
+    // guest's, and the fetch that trapped just used the same (unified) TLB entry.
+    "    mfmsr 4",
+    "    ori 5, 4, 0x0010",             // MSR[DR]
+    "    mtmsr 5",
+    "    isync",
+    "    lwz 28, 0(30)",
+    "    mtmsr 4",
+    "    isync",
+    "    rlwinm 3, 28, 6, 26, 31",      // primary opcode
+    "    rlwinm 4, 28, 31, 22, 31",     // extended opcode, bits 21–30
+    "    rlwinm 27, 28, 13, 25, 29",    // rD (or rS) × 4
+    "    addi 27, 27, {gpr0}",          // … as an offset in the context
+    "    cmplwi 3, 19",
+    "    beq- fast_19",
+    "    cmplwi 3, 31",
+    "    bne- fast_to_slow",
+    "    cmplwi 4, 339",
+    "    beq+ fast_mfspr",
+    "    cmplwi 4, 467",
+    "    beq+ fast_mtspr",
+    "    cmplwi 4, 83",
+    "    beq- fast_mfmsr",
+    "    cmplwi 4, 163",
+    "    beq- fast_wrteei",
+    "    cmplwi 4, 131",
+    "    beq- fast_wrtee",
+    "    cmplwi 4, 146",
+    "    beq- fast_mtmsr",
+    "    b fast_to_slow",
+    // mfspr rD,SPRN of a plain-storage SPR: rD ← vcpu.sprs[index].
+    "fast_mfspr:",
+    "    spr_entry",
+    "    cmplwi 5, {none}",
+    "    beq- fast_to_slow",
+    "    andi. 5, 5, {index}",
+    "    slwi 5, 5, 2",
+    "    addi 5, 5, {sprs}",
+    "    lwzx 6, 1, 5",
+    "    stwx 6, 1, 27",
+    "    b fast_next",
+    // mtspr SPRN,rS of a plain-storage SPR whose write is a store.
+    "fast_mtspr:",
+    "    spr_entry",
+    "    cmplwi 5, {none}",
+    "    beq- fast_to_slow",
+    "    andi. 6, 5, {slow_write}",
+    "    bne- fast_to_slow",
+    "    andi. 5, 5, {index}",
+    "    slwi 5, 5, 2",
+    "    addi 5, 5, {sprs}",
+    "    lwzx 6, 1, 27",
+    "    stwx 6, 1, 5",
+    "    b fast_next",
+    "fast_mfmsr:",
+    "    stwx 29, 1, 27",
+    "    b fast_next",
+    // wrteei E / wrtee rS: the new EE in bit 16 of r6.
+    "fast_wrteei:",
+    "    mr 6, 28",
+    "    b 1f",
+    "fast_wrtee:",
+    "    lwzx 6, 1, 27",
+    "1:  rlwinm 6, 6, 0, 16, 16",       // EE alone
+    "    rlwinm 7, 29, 0, 17, 15",      // the MSR without EE
+    "    or 6, 7, 6",
+    "    b fast_set_msr",
+    // mtmsr rS: implemented bits; no change of PR, IR, DR (translation) here.
+    "fast_mtmsr:",
+    "    lwzx 6, 1, 27",
+    "    lis 7, {implemented}@h",
+    "    ori 7, 7, {implemented}@l",
+    "    and 6, 6, 7",
+    "    xor 7, 6, 29",
+    "    andi. 7, 7, 0x4030",           // PR | IR | DR
+    "    bne- fast_to_slow",
+    // r6 = the new MSR: not asleep, and not enabling an interrupt that is waiting.
+    "fast_set_msr:",
+    "    andis. 7, 6, 0x0004",          // WE
+    "    bne- fast_to_slow",
+    "    andc 7, 6, 29",                // bits it sets
+    "    lbz 8, {pending}(1)",
+    "    andi. 9, 7, 0x8000",           // EE set now
+    "    beq+ 2f",
+    "    andi. 9, 8, {noncritical}",
+    "    bne- fast_to_slow",
+    "2:  andis. 9, 7, 0x0002",          // CE set now
+    "    beq+ 3f",
+    "    andi. 9, 8, {criticals}",
+    "    bne- fast_to_slow",
+    "3:  stw 6, {msr}(1)",
+    // Past the emulated instruction.
+    "fast_next:",
+    "    addi 30, 30, 4",
+    "fast_resume:",
+    "    mtsrr0 30",
+    "    mtcrf 0xff, 31",
+    "    lwz 0, {gpr0}(1)",
+    "    lmw 2, {gpr2}(1)",
+    "    lwz 1, {gpr1}(1)",
+    "    rfi",
+    // rfi: PC ← SRR0, MSR ← SRR1 (implemented bits), same conditions as fast_set_msr.
+    "fast_19:",
+    "    cmplwi 4, 50",
+    "    bne- fast_to_slow",
+    "    lwz 6, {srr1_offset}(1)",
+    "    lis 7, {implemented}@h",
+    "    ori 7, 7, {implemented}@l",
+    "    and 6, 6, 7",
+    "    lwz 10, {srr0_offset}(1)",
+    "    rlwinm 10, 10, 0, 0, 29",      // word-aligned
+    "    andis. 7, 6, 0x0004",          // WE
+    "    bne- fast_to_slow",
+    "    andc 7, 6, 29",
+    "    lbz 8, {pending}(1)",
+    "    andi. 9, 7, 0x8000",
+    "    beq+ 4f",
+    "    andi. 9, 8, {noncritical}",
+    "    bne- fast_to_slow",
+    "4:  andis. 9, 7, 0x0002",
+    "    beq+ 5f",
+    "    andi. 9, 8, {criticals}",
+    "    bne- fast_to_slow",
+    "5:  stw 6, {msr}(1)",
+    "    mr 30, 10",
+    "    b fast_resume",
+    // Not for here: finish saving as the vectors do and go on to Rust.
+    "fast_to_slow:",
+    "    stw 30, {pc}(1)",
+    "    stw 31, {cr}(1)",
+    "    li 3, 0x0700",
+    "    mfsrr1 5",
+    "    b save_rest",
+    gpr0 = const offset::GPR0,
+    gpr1 = const offset::GPR1,
+    gpr2 = const offset::GPR2,
+    pc = const offset::PC,
+    cr = const offset::CR,
+    msr = const offset::MSR,
+    pending = const offset::PENDING,
+    sprs = const offset_of!(crate::vcpu::Vcpu, sprs),
+    srr0_offset = const offset::SRR0,
+    srr1_offset = const offset::SRR1,
+    srr0 = const Spr::Srr0 as u8,
+    srr1 = const Spr::Srr1 as u8,
+    none = const crate::vcpu::NONE,
+    index = const INDEX,
+    slow_write = const SLOW_WRITE,
+    implemented = const crate::vcpu::MSR_IMPLEMENTED,
+    noncritical = const source::NONCRITICAL,
+    criticals = const source::CRITICALS,
+    table944 = sym crate::vcpu::SPR_INDEX_944,
+    table256 = sym crate::vcpu::SPR_INDEX_256,
+);
+
+/// Whether this build has the fast path.
+pub const ENABLED: bool = !cfg!(any(feature = "trap-stats", feature = "inject-fault"));
+
+// Without the fast path, the program vector's tail goes straight to the common save path.
+#[cfg(all(target_arch = "powerpc", any(feature = "trap-stats", feature = "inject-fault")))]
+core::arch::global_asm!(
+    ".section .text.fast_path, \"ax\"",
+    ".globl program_entry",
+    "program_entry:",
+    "    li 3, 0x0700",
+    "    b save_noncritical",
+);
