@@ -108,7 +108,8 @@ pub fn start(system: &mut System) -> Next {
         }
     }
     system.count = count;
-    system.timers.last_update = real::time_base_lower();
+    let now = real::time_base_lower();
+    system.partitions.iter_mut().for_each(|partition| partition.timer_epoch = now);
     system.timers_due = true;
     crate::trap::resume(system)
 }

@@ -33,6 +33,8 @@ pub struct Partition {
     pub devices: u32,
     /// UIC0 lines of those devices (`partition::owned_lines`), computed once at boot.
     pub owned_lines: u32,
+    /// The time base (TBL) when its timers were last advanced (`vtimer::catch_up`).
+    pub timer_epoch: u32,
     /// Where it stands.
     pub state: State,
 }
@@ -46,6 +48,7 @@ impl Partition {
         size: 0,
         devices: 0,
         owned_lines: 0,
+        timer_epoch: 0,
         state: State::Empty,
     };
 
@@ -88,8 +91,6 @@ pub struct System {
     pub current: Next,
     /// The idle context (its PC is the idle loop).
     pub idle: Vcpu,
-    /// Shared timer bookkeeping.
-    pub timers: crate::vtimer::Timers,
     /// Something about time changed since the last trap: advance the virtual timers.
     pub timers_due: bool,
     /// When the running partition's slice began (TBL).
@@ -106,7 +107,6 @@ impl System {
             count: 0,
             current: Next::Idle,
             idle: Vcpu::ZERO,
-            timers: crate::vtimer::Timers::new(),
             timers_due: false,
             slice_start: 0,
         }

@@ -110,16 +110,16 @@ fn program(system: &mut System, index: usize) -> Outcome {
     let Some(word) = crate::guest_mem::fetch(partition, partition.vcpu.pc) else {
         return Outcome::Stop(Fault::UnreadableInstruction);
     };
+    let op = irfm::insn::op_of(word);
     #[cfg(feature = "trap-stats")]
-    if let Some(op) = irfm::insn::op_of(word) {
+    if let Some(op) = op {
         crate::stats::count_instruction(&mut system.stats[index], op);
     }
-    if vtimer::touches_timers(word) {
-        // Reads see every timer event up to now; what the guest writes is scheduled afresh.
-        advance_timers(system);
-        system.timers_due = true;
+    let outcome = emulate::instruction(&mut system.partitions[index], word, op);
+    if vtimer::reprograms(op, word) {
+        reprogram(system);
     }
-    emulate::instruction(&mut system.partitions[index], word)
+    outcome
 }
 
 /// Applies an outcome to partition `index` alone.
@@ -175,7 +175,8 @@ pub const SLICE: u32 = crate::platform::ref405ep::TIME_BASE_HZ / 100;
 /// is pending and wakes the partitions that can take an interrupt.
 fn advance_timers(system: &mut System) {
     let actions = vtimer::update(system);
-    for (index, partition) in system.partitions.iter_mut().enumerate() {
+    let count = system.count;
+    for (index, partition) in system.partitions[..count].iter_mut().enumerate() {
         if actions[index] == WatchdogAction::Reset {
             stop(partition, index, Fault::WatchdogReset);
         }
@@ -205,9 +206,11 @@ pub fn resume(system: &mut System) -> Next {
         system.timers_due = false;
         advance_timers(system);
     }
-    let now = crate::arch::ppc405::spr::time_base_lower();
+    // The clock matters only when time moved or the running partition changes.
+    let now = if timers_advanced { crate::arch::ppc405::spr::time_base_lower() } else { system.slice_start };
     let slice_over = timers_advanced && now.wrapping_sub(system.slice_start) >= SLICE;
     let next = pick(system, slice_over);
+    let now = if next != previous && !timers_advanced { crate::arch::ppc405::spr::time_base_lower() } else { now };
     if let Next::Partition(index) = next {
         let partition = &mut system.partitions[index];
         // At most two: a non-critical interrupt, then a critical one that preempts its handler.
@@ -225,19 +228,30 @@ pub fn resume(system: &mut System) -> Next {
             partition::sync_critical_save(partition);
         }
     }
-    if timers_advanced || next != previous {
-        let runnable = system.partitions.iter().filter(|p| p.state == State::Runnable).count();
-        let slice_left = SLICE.saturating_sub(now.wrapping_sub(system.slice_start)).max(1);
-        vtimer::program(system, (runnable > 1).then_some(slice_left));
-    }
     system.current = next;
+    if timers_advanced || next != previous {
+        reprogram(system);
+    }
     next
+}
+
+/// Programs the real PIT for the next timer event or the end of the running partition's slice.
+fn reprogram(system: &System) {
+    let runnable = system.partitions[..system.count].iter().filter(|p| p.state == State::Runnable).count();
+    let now = crate::arch::ppc405::spr::time_base_lower();
+    let slice_left = SLICE.saturating_sub(now.wrapping_sub(system.slice_start)).max(1);
+    vtimer::program(system, (runnable > 1).then_some(slice_left));
 }
 
 /// The next context: the running partition while it can run and its slice lasts, else the next
 /// runnable one in turn, else idle.
 fn pick(system: &System, slice_over: bool) -> Next {
-    let count = system.partitions.len();
+    if let Next::Partition(index) = system.current {
+        if !slice_over && system.partitions[index].state == State::Runnable {
+            return system.current;
+        }
+    }
+    let count = system.count.max(1);
     let (start, first_step) = match system.current {
         Next::Partition(index) if !slice_over => (index, 0),
         Next::Partition(index) => (index, 1),

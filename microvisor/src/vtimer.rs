@@ -14,14 +14,16 @@
 //! Timers keep running while their partition is not scheduled (it is wall-clock time); what they
 //! raise is delivered when the partition next runs. The real PIT, one-shot, is always programmed
 //! for the earliest event any partition's timers (or the scheduler) need, and never further than
-//! [`HEARTBEAT`] away, so 32-bit TBL deadlines stay unambiguous.
+//! [`HEARTBEAT`] away, so 32-bit TBL deadlines stay unambiguous. Each partition's timers are
+//! advanced lazily, from the time they were last advanced (`Partition::timer_epoch`): when the real
+//! PIT fires, and when the guest touches TCR, TSR or PIT.
 //!
 //! Where QEMU 7.2 differs (its FIT never fires, its watchdog starts only at the first TCR write and
 //! is delivered as a non-critical interrupt, its PIT interrupt is edge-like), the microvisor follows
 //! the manual; `tests/` say which behaviours the equivalence suite therefore leaves out.
 
 use crate::arch::ppc405::spr as real;
-use crate::system::{State, System};
+use crate::system::{Partition, State, System};
 use crate::vcpu::Vcpu;
 
 /// TCR fields (PPC405 manual, section 6.6).
@@ -67,14 +69,6 @@ pub const HEARTBEAT: u32 = 1 << 30;
 /// The shortest: QEMU's PIT does not count from a value below 2.
 pub const SHORTEST: u32 = 2;
 
-/// Timer bookkeeping shared by all partitions.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Timers {
-    /// The time base (TBL) when FIT and watchdog events were last counted. Updates come at least
-    /// every [`HEARTBEAT`] ticks, so TBL differences never wrap.
-    pub last_update: u32,
-}
-
 /// What a timer update asks of the microvisor for one partition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[must_use]
@@ -86,12 +80,6 @@ pub enum WatchdogAction {
     Reset,
 }
 
-impl Timers {
-    /// Before the first update.
-    pub const fn new() -> Self {
-        Timers { last_update: 0 }
-    }
-}
 
 /// Events of a timer whose period is 2^`bits` ticks in `(from, to]`: the 0→1 transitions of
 /// time-base bit `bits − 1`. `to − from` is below 2^31 and `bits` at most 29, so nothing overflows.
@@ -115,11 +103,19 @@ fn watchdog_bits(tcr: u32) -> u32 {
     17 + 4 * (tcr >> 30)
 }
 
-/// Whether `word` is an `mfspr`/`mtspr` of TCR, TSR or PIT (whose emulation needs the timers
-/// advanced first and programmed again after).
-pub fn touches_timers(word: u32) -> bool {
-    let is_spr_access = matches!(irfm::insn::op_of(word), Some(irfm::insn::Op::Mfspr | irfm::insn::Op::Mtspr));
-    is_spr_access && matches!(irfm::spr::from_word(word), irfm::spr::TCR | irfm::spr::TSR | irfm::spr::PIT)
+/// Whether `word` is an `mtspr` of TCR or PIT: after its emulation the real PIT is programmed again.
+pub fn reprograms(op: Option<irfm::insn::Op>, word: u32) -> bool {
+    op == Some(irfm::insn::Op::Mtspr) && matches!(irfm::spr::from_word(word), irfm::spr::TCR | irfm::spr::PIT)
+}
+
+/// Advances one partition's timers to now (before its guest reads or writes TCR, TSR or PIT, and
+/// when the real PIT fires) and refreshes what it has pending.
+pub fn catch_up(partition: &mut Partition) -> WatchdogAction {
+    let now = real::time_base_lower();
+    let action = advance(&mut partition.vcpu, partition.timer_epoch, now);
+    partition.timer_epoch = now;
+    crate::reflect::refresh_pending(partition);
+    action
 }
 
 /// `mtspr PIT`: loads the count and the reload value; 0 stops the PIT.
@@ -165,8 +161,13 @@ pub fn advance(vcpu: &mut Vcpu, last: u32, now: u32) -> WatchdogAction {
             vcpu.tsr &= !tsr::PIT_RUNNING;
         }
     }
-    if events(last, now, fit_bits(vcpu.tcr)) > 0 {
+    if vcpu.tsr & tsr::FIS == 0 && events(last, now, fit_bits(vcpu.tcr)) > 0 {
         vcpu.tsr |= tsr::FIS;
+    }
+    // Once ENW and WIS are set and no reset is asked for, further expiries change nothing.
+    let settled = vcpu.tsr & (tsr::ENW | tsr::WIS) == tsr::ENW | tsr::WIS && vcpu.tcr & tcr::WRC == 0;
+    if settled {
+        return WatchdogAction::None;
     }
     // Three steps take the state machine from any state to a reset: more cannot matter.
     for _ in 0..events(last, now, watchdog_bits(vcpu.tcr)).min(3) {
@@ -198,17 +199,15 @@ pub fn next_event(vcpu: &Vcpu, now: u32) -> u32 {
     next
 }
 
-/// Advances every partition's timers to now; returns the partitions whose watchdog asks for a reset.
+/// Advances every running partition's timers to now; returns those whose watchdog asks for a reset.
 pub fn update(system: &mut System) -> [WatchdogAction; irfm::image::MAX_PARTITIONS] {
-    let now = real::time_base_lower();
-    let last = system.timers.last_update;
     let mut actions = [WatchdogAction::None; irfm::image::MAX_PARTITIONS];
-    for (partition, action) in system.partitions.iter_mut().zip(actions.iter_mut()) {
+    let count = system.count;
+    for (partition, action) in system.partitions[..count].iter_mut().zip(actions.iter_mut()) {
         if matches!(partition.state, State::Runnable | State::Waiting) {
-            *action = advance(&mut partition.vcpu, last, now);
+            *action = catch_up(partition);
         }
     }
-    system.timers.last_update = now;
     actions
 }
 
@@ -217,7 +216,7 @@ pub fn update(system: &mut System) -> [WatchdogAction; irfm::image::MAX_PARTITIO
 pub fn program(system: &System, extra: Option<u32>) {
     let now = real::time_base_lower();
     let mut ticks = extra.unwrap_or(HEARTBEAT).min(HEARTBEAT);
-    for partition in &system.partitions {
+    for partition in &system.partitions[..system.count] {
         if matches!(partition.state, State::Runnable | State::Waiting) {
             ticks = ticks.min(next_event(&partition.vcpu, now));
         }

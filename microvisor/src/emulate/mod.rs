@@ -74,10 +74,10 @@ pub const fn program(esr: u32) -> Outcome {
     Outcome::Reflect(Interrupt::Program { esr })
 }
 
-/// Emulates the privileged instruction `word`, which trapped (privileged, PPR) at `vcpu.pc` while
-/// the guest was in its supervisor mode.
-pub fn instruction(partition: &mut Partition, word: u32) -> Outcome {
-    let Some(op) = irfm::insn::op_of(word) else {
+/// Emulates the privileged instruction `word` (`op`, from [`irfm::insn::op_of`]), which trapped
+/// (privileged, PPR) at `vcpu.pc` while the guest was in its supervisor mode.
+pub fn instruction(partition: &mut Partition, word: u32, op: Option<Op>) -> Outcome {
+    let Some(op) = op else {
         // Trapped as privileged, yet no privileged instruction: a 405 in supervisor mode would have
         // run it, so it cannot be; answer as the hardware does for what it cannot execute.
         return program(esr::PIL);

@@ -15,9 +15,23 @@ use crate::vtimer;
 use irfm::insn::rd;
 use irfm::spr::{self, from_word};
 
+/// Advances the partition's timers before its guest reads or writes TCR, TSR or PIT, so it sees
+/// every event up to now; `None` if the watchdog asked for a reset meanwhile.
+fn timers_now(partition: &mut Partition) -> Option<()> {
+    match vtimer::catch_up(partition) {
+        vtimer::WatchdogAction::None => Some(()),
+        vtimer::WatchdogAction::Reset => None,
+    }
+}
+
+const WATCHDOG_RESET: Outcome = Outcome::Stop(super::Fault::WatchdogReset);
+
 /// `mfspr rD,SPRN` (and `mftb` of a TBR number that trapped).
 pub fn mfspr(partition: &mut Partition, word: u32) -> Outcome {
     let number = from_word(word);
+    if matches!(number, spr::TSR | spr::PIT) && timers_now(partition).is_none() {
+        return WATCHDOG_RESET;
+    }
     let vcpu = &mut partition.vcpu;
     let value = match Spr::index_of(number) {
         Some(index) => vcpu.sprs[index],
@@ -45,6 +59,10 @@ pub fn mfspr(partition: &mut Partition, word: u32) -> Outcome {
 /// `mtspr SPRN,rS`.
 pub fn mtspr(partition: &mut Partition, word: u32) -> Outcome {
     let value = partition.vcpu.gpr[rd(word)];
+    let timer = matches!(from_word(word), spr::TSR | spr::TCR | spr::PIT);
+    if timer && timers_now(partition).is_none() {
+        return WATCHDOG_RESET;
+    }
     let vcpu = &mut partition.vcpu;
     match from_word(word) {
         // Read-only: user aliases of SPRG4–7, USPRG0 as QEMU models it, PVR, ICDBDR.
@@ -74,6 +92,9 @@ pub fn mtspr(partition: &mut Partition, word: u32) -> Outcome {
                 }
             }
         }
+    }
+    if timer {
+        crate::reflect::refresh_pending(partition);
     }
     Outcome::Next
 }
