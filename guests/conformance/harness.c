@@ -1,8 +1,9 @@
 /* The conformance guest's exception handling and output helpers. */
 #include "harness.h"
 
-/* The interrupted code's r0, in the save area of vectors.S (0x3000). */
+/* The interrupted code's r0 and LR, in the save area of vectors.S (0x3000, 0x3084). */
 #define SAVED_R0 (*(volatile uint32_t *)0x3000)
+#define SAVED_LR (*(volatile uint32_t *)0x3084)
 
 volatile uint32_t trap_count;
 volatile struct trap traps[TRAP_LOG];
@@ -56,6 +57,10 @@ uint32_t on_exception(uint32_t vector)
             *uart0_ier = 0;
         }
         MTDCR(UIC_SR, 0xffffffff);
+        break;
+    case 0x0400: /* instruction storage and TLB miss: the test called there; return to its caller */
+    case 0x1200:
+        MTSPR(SRR0, SAVED_LR);
         break;
     case 0x1000: /* PIT */
         pit_count++;
@@ -122,6 +127,8 @@ int main(void)
         run_fixed();
     if (sections & SECTION_INTERRUPTS)
         run_interrupts();
+    if (sections & SECTION_MMU)
+        run_mmu();
     if (sections & SECTION_RANDOM)
         run_random(conformance_config.first_seed, conformance_config.seeds);
     return 0;

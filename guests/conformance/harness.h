@@ -126,6 +126,7 @@ static inline uint32_t hash_word(uint32_t hash, uint32_t word)
 #define SECTION_FIXED 1u
 #define SECTION_INTERRUPTS 2u
 #define SECTION_RANDOM 4u
+#define SECTION_MMU 8u
 
 struct conformance_config {
     uint32_t magic;      /* "CONF" */
@@ -138,5 +139,6 @@ extern volatile struct conformance_config conformance_config;
 void run_fixed(void);
 void run_interrupts(void);
 void run_random(uint32_t first_seed, uint32_t seeds);
+void run_mmu(void);
 
 #endif

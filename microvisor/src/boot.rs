@@ -42,6 +42,7 @@ fn describe(error: TableError) -> &'static str {
 
 /// Builds partition `index` from its descriptor; `false` if its address space does not fit the TLB.
 fn build(partition: &mut Partition, index: usize, descriptor: &PartitionDescriptor, slot: &mut usize) -> bool {
+    partition.index = index as u8;
     partition.real_base = descriptor.real_base;
     partition.size = descriptor.size;
     partition.devices = descriptor.devices;
@@ -108,6 +109,8 @@ pub fn start(system: &mut System) -> Next {
         }
     }
     system.count = count;
+    system.first_shadow_slot = slot as u8;
+    system.next_shadow_slot = slot as u8;
     let now = real::time_base_lower();
     system.partitions.iter_mut().for_each(|partition| partition.timer_epoch = now);
     system.timers_due = true;

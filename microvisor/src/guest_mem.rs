@@ -5,7 +5,7 @@
 //! a guest pointer is never dereferenced as it is.
 #![allow(unsafe_code)]
 
-use crate::partition;
+
 use crate::system::Partition;
 
 /// Reads the word at real address `real`.
@@ -36,7 +36,7 @@ pub fn fetch(partition: &Partition, address: u32) -> Option<u32> {
     if address & 3 != 0 {
         return None;
     }
-    partition::translate_fetch(partition, address).map(read_real)
+    crate::address_space::translate_fetch(partition, address).map(read_real)
 }
 
 /// Copies QEMU's board-information block into the partition's memory at guest `address`, with its

@@ -21,6 +21,10 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
 
+// Without `tlb-virt` a guest sees its memory one-to-one; with it, its own virtual TLB.
+#[cfg_attr(feature = "tlb-virt", path = "address_space/virtual_tlb.rs")]
+#[cfg_attr(not(feature = "tlb-virt"), path = "address_space/real_mode.rs")]
+pub mod address_space;
 pub mod arch;
 pub mod boot;
 pub mod console;

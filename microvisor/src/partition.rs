@@ -8,12 +8,11 @@
 //!   executable.
 //!
 //! Partition `n` uses TID `n + 1`; entries are written once at boot, so switching partitions is a
-//! PID write. Without `tlb-virt`, a guest's MSR[IR, DR] are recorded but change nothing: its view
-//! stays this one-to-one map (`docs/instructions.md`).
+//! PID write. What the guest sees when it turns its own translation on is `address_space`'s:
+//! nothing changes without `tlb-virt`, a virtual TLB with shadow entries with it.
 
 use crate::arch::ppc405::spr as real;
 use crate::arch::ppc405::tlb::{self, hi, lo, Entry};
-use crate::emulate::{Fault, Outcome};
 use crate::platform::ref405ep;
 use crate::system::Partition;
 use crate::vcpu::Spr;
@@ -38,34 +37,12 @@ pub fn owned_lines(devices: u32) -> u32 {
 }
 
 /// Whether `address` lies in a device window the partition was granted.
-fn in_granted_window(partition: &Partition, address: u32) -> bool {
+pub fn in_granted_window(partition: &Partition, address: u32) -> bool {
     Device::ALL.iter().any(|device| {
         let window = ref405ep::window(*device);
         partition.devices & (1 << *device as u32) != 0 && address.wrapping_sub(window.base) < window.bytes
     })
 }
-
-/// The real address of a guest data access at effective address `address`, or what the guest gets
-/// instead (`store` says whether the access writes).
-pub fn translate_data(partition: &Partition, address: u32, store: bool) -> Result<u32, Outcome> {
-    let _ = store;
-    if let Some(real) = partition.real_address(address) {
-        return Ok(real);
-    }
-    if in_granted_window(partition, address) {
-        return Ok(address);
-    }
-    Err(Outcome::Stop(Fault::OutsideMemory { address }))
-}
-
-/// The real address of the guest instruction at effective address `address`.
-pub fn translate_fetch(partition: &Partition, address: u32) -> Option<u32> {
-    partition.real_address(address)
-}
-
-/// The guest changed MSR[PR, IR, DR], PID or ZPR. Without `tlb-virt` its view of memory stays the
-/// one-to-one map, so nothing real changes.
-pub fn translation_changed(_partition: &mut Partition) {}
 
 /// Page sizes the 405 offers, largest first, as (SIZE field, bytes).
 const PAGE_SIZES: [(u32, u32); 8] = [
@@ -130,9 +107,10 @@ pub fn map(partition: &Partition, index: usize, slot: &mut usize) -> bool {
 /// Makes partition `index` the one the real registers serve: its TID, its SPRG4–7 (user-readable
 /// without a trap) and its SRR2/SRR3 (QEMU 7.2 lets user mode access them without a trap; on a real
 /// 405 they trap and this copy is merely unused).
-pub fn enter(partition: &Partition, index: usize) {
-    real::set_pid(tid(index));
-    real::set_zpr(GUEST_ZPR);
+pub fn enter(partition: &Partition) {
+    let (pid, zpr) = crate::address_space::real_context(partition);
+    real::set_pid(pid);
+    real::set_zpr(zpr);
     let vcpu = &partition.vcpu;
     real::load_user_sprgs(&[vcpu[Spr::Sprg4], vcpu[Spr::Sprg5], vcpu[Spr::Sprg6], vcpu[Spr::Sprg7]]);
     real::set_critical_save(vcpu[Spr::Srr2], vcpu[Spr::Srr3]);
@@ -170,18 +148,6 @@ mod tests {
             assert_eq!(m.tlb[4].hi, 0xef60_0000 | (1 << 7) | hi::V);
             assert_eq!(m.tlb[4].lo, 0xef60_0000 | lo::WR | lo::I | lo::G);
         });
-    }
-
-    #[test]
-    fn data_outside_memory_and_grants_is_refused() {
-        let p = partition(1 << Device::Uart0 as u32);
-        assert_eq!(translate_data(&p, 0x100, false), Ok((16 << 20) + 0x100));
-        assert_eq!(translate_data(&p, 0xef60_0305, true), Ok(0xef60_0305));
-        assert_eq!(
-            translate_data(&p, 0x0100_0000, true),
-            Err(Outcome::Stop(Fault::OutsideMemory { address: 0x0100_0000 }))
-        );
-        assert!(translate_data(&p, 0xfff0_0000, false).is_err(), "SRAM was not granted");
     }
 
     #[test]

@@ -37,6 +37,10 @@ pub struct Partition {
     pub timer_epoch: u32,
     /// Where it stands.
     pub state: State,
+    /// Its number (its place in `System::partitions`).
+    pub index: u8,
+    /// Its virtual TLB (empty without `tlb-virt`).
+    pub tlb: crate::address_space::Tlb,
 }
 
 impl Partition {
@@ -50,6 +54,8 @@ impl Partition {
         owned_lines: 0,
         timer_epoch: 0,
         state: State::Empty,
+        index: 0,
+        tlb: crate::address_space::Tlb::EMPTY,
     };
 
     /// The real address of guest physical `address`, if it is in this partition's memory.
@@ -95,6 +101,10 @@ pub struct System {
     pub timers_due: bool,
     /// When the running partition's slice began (TBL).
     pub slice_start: u32,
+    /// Real TLB slots below this hold the partitions' one-to-one maps; shadow entries use the rest.
+    pub first_shadow_slot: u8,
+    /// The next real TLB slot a shadow entry replaces (round robin).
+    pub next_shadow_slot: u8,
 }
 
 impl System {
@@ -109,6 +119,8 @@ impl System {
             idle: Vcpu::ZERO,
             timers_due: false,
             slice_start: 0,
+            first_shadow_slot: 0,
+            next_shadow_slot: 0,
         }
     }
 

@@ -62,9 +62,13 @@ fn handle(system: &mut System, index: usize, trap: u32) -> Outcome {
             system.timers_due = true;
             Outcome::Resume
         }
-        cause::DATA_TLB_MISS => Outcome::Stop(Fault::OutsideMemory { address: real::dear() }),
+        cause::DATA_TLB_MISS => {
+            let store = real::esr() & esr::DST != 0;
+            crate::address_space::tlb_miss(system, index, real::dear(), true, store)
+        }
         cause::INSTRUCTION_TLB_MISS => {
-            Outcome::Stop(Fault::OutsideMemory { address: system.partitions[index].vcpu.pc })
+            let pc = system.partitions[index].vcpu.pc;
+            crate::address_space::tlb_miss(system, index, pc, false, false)
         }
         cause::MACHINE_CHECK if system.partitions[index].vcpu.msr & msr::ME != 0 => {
             Outcome::Reflect(Interrupt::MachineCheck)
@@ -130,7 +134,7 @@ fn apply(system: &mut System, index: usize, outcome: Outcome) {
         Outcome::Resume => {}
         Outcome::Reflect(interrupt) => {
             reflect::deliver(&mut partition.vcpu, interrupt);
-            partition::translation_changed(partition);
+            crate::address_space::translation_changed(partition);
         }
         Outcome::Wait => partition.state = State::Waiting,
         Outcome::Stop(fault) => stop(partition, index, fault),
@@ -217,12 +221,12 @@ pub fn resume(system: &mut System) -> Next {
         for _ in 0..2 {
             let Some(interrupt) = reflect::deliverable(&partition.vcpu) else { break };
             reflect::deliver(&mut partition.vcpu, interrupt);
-            partition::translation_changed(partition);
+            crate::address_space::translation_changed(partition);
             #[cfg(feature = "trap-stats")]
             crate::stats::count(&mut system.stats[index], irfm::stats::Kind::Delivered);
         }
         if next != previous {
-            partition::enter(partition, index);
+            partition::enter(partition);
             system.slice_start = now;
         } else {
             partition::sync_critical_save(partition);

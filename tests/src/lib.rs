@@ -5,6 +5,8 @@
 //! `PPC405_IMAGES` at `target/images`.
 #![forbid(unsafe_code)]
 
+pub mod fft;
+
 use std::path::PathBuf;
 use std::time::Duration;
 

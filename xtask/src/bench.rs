@@ -4,6 +4,11 @@
 //! `previrt`: patching a synthetic guest with 1 MiB of text (a privileged instruction every 64
 //! words, branches, calls, `@ha`/`@l` pairs, a jump table and function pointers) must take under
 //! 100 ms, in process, release build. The image is made by `previrt_tool::synth`.
+//!
+//! `table1`: the paper's Table 1, CTask, FFTTask and SimpleFFT natively and virtualized under
+//! `-icount` ([`table1`]).
+
+mod table1;
 
 use crate::{root, Failure};
 use std::process::ExitCode;
@@ -14,11 +19,17 @@ const PREVIRT_BUDGET: Duration = Duration::from_millis(100);
 /// Words of text in the synthetic guest: 1 MiB.
 const TEXT_WORDS: usize = 1 << 18;
 
-/// Runs the benchmark `what` (`previrt`, or every benchmark when `None`).
+/// Runs the benchmark `what` (`previrt`, `table1`, or every benchmark when `None`).
 pub fn run(what: Option<&str>) -> Result<ExitCode, Failure> {
     match what {
-        None | Some("previrt") => previrt(),
-        Some(other) => Err(Failure::new(format!("unknown benchmark {other}; known: previrt"))),
+        None => {
+            let previrt = previrt()?;
+            let table1 = table1::run()?;
+            Ok(if previrt == ExitCode::SUCCESS { table1 } else { previrt })
+        }
+        Some("previrt") => previrt(),
+        Some("table1") => table1::run(),
+        Some(other) => Err(Failure::new(format!("unknown benchmark {other}; known: previrt, table1"))),
     }
 }
 

@@ -210,6 +210,7 @@ pub fn build_all() -> Result<Vec<PathBuf>, Failure> {
     // The equivalence suite must be able to fail: a microvisor with one emulated bit flipped.
     images.push(build_microvisor(&["inject-fault"], "microvisor-inject-fault")?);
     images.push(build_microvisor(&["trap-stats"], "microvisor-trap-stats")?);
+    images.push(build_microvisor(&["tlb-virt"], "microvisor-tlb-virt")?);
     Ok(images)
 }
 

@@ -28,7 +28,7 @@ pub fn dccci(_partition: &mut Partition, _word: u32) -> Outcome {
 /// `dcbi rA,rB`: a store-like access to the guest's line, flushed rather than discarded.
 pub fn dcbi(partition: &mut Partition, word: u32) -> Outcome {
     let address = effective_address(partition, word);
-    match crate::partition::translate_data(partition, address, true) {
+    match crate::address_space::translate_data(partition, address, true) {
         Ok(real) => {
             cache::flush_data_line(real);
             Outcome::Next
@@ -43,7 +43,7 @@ pub fn dcread(partition: &mut Partition, word: u32) -> Outcome {
     if address & 3 != 0 {
         return Outcome::Reflect(Interrupt::Alignment { dear: address });
     }
-    match crate::partition::translate_data(partition, address, false) {
+    match crate::address_space::translate_data(partition, address, false) {
         Ok(_) => {
             partition.vcpu.gpr[rd(word)] = address;
             Outcome::Next

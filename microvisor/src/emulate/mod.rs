@@ -9,6 +9,8 @@ pub mod dcr;
 pub mod msr;
 pub mod rfi;
 pub mod spr;
+// The TLB instructions: refused without `tlb-virt`, emulated on the virtual TLB with it.
+#[cfg_attr(feature = "tlb-virt", path = "tlb_virt.rs")]
 pub mod tlb;
 
 use crate::reflect::{esr, Interrupt};
@@ -37,6 +39,12 @@ pub enum Outcome {
 pub enum Fault {
     /// A TLB instruction, in a microvisor built without the `tlb-virt` feature.
     NeedsTlbVirt,
+    /// MSR[IR] and MSR[DR] differ while the guest uses its virtual TLB (not virtualized).
+    MixedTranslation,
+    /// A valid 1 KiB TLB entry used (QEMU cannot map pages below 4 KiB).
+    TinyPage,
+    /// A little-endian TLB entry used (QEMU cannot map them).
+    LittleEndianPage,
     /// A load, store or fetch outside the partition's memory and devices.
     OutsideMemory {
         /// The effective address.
@@ -60,6 +68,9 @@ impl Fault {
     pub fn describe(&self) -> &'static str {
         match self {
             Fault::NeedsTlbVirt => "TLB instruction needs the tlb-virt feature",
+            Fault::MixedTranslation => "MSR[IR] and MSR[DR] differ with translation (not virtualized)",
+            Fault::TinyPage => "1 KiB TLB page (unsupported)",
+            Fault::LittleEndianPage => "little-endian TLB page (unsupported)",
             Fault::OutsideMemory { .. } => "access outside its memory",
             Fault::UnreadableInstruction => "unreadable instruction",
             Fault::Checkstop => "machine check with MSR[ME] = 0 (checkstop)",

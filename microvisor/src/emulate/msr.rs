@@ -23,7 +23,7 @@ pub fn mtmsr(partition: &mut Partition, word: u32) -> Outcome {
     let changed = partition.vcpu.msr ^ value;
     partition.vcpu.msr = value;
     if changed & (msr::PR | msr::IR | msr::DR) != 0 {
-        crate::partition::translation_changed(partition);
+        crate::address_space::translation_changed(partition);
     }
     if value & msr::WE != 0 {
         partition.vcpu.pc = partition.vcpu.pc.wrapping_add(4);

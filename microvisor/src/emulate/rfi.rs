@@ -13,7 +13,7 @@ fn return_to(partition: &mut Partition, pc: u32, new_msr: u32) -> Outcome {
     partition.vcpu.msr = new_msr;
     partition.vcpu.pc = pc & !3;
     if changed & (msr::PR | msr::IR | msr::DR) != 0 {
-        crate::partition::translation_changed(partition);
+        crate::address_space::translation_changed(partition);
     }
     if new_msr & msr::WE != 0 {
         // Returning into a wait state: the partition sleeps at the new PC.

@@ -72,7 +72,7 @@ pub fn mtspr(partition: &mut Partition, word: u32) -> Outcome {
         spr::TBL_WRITE | spr::TBU_WRITE => {}
         spr::PID => {
             vcpu.pid = value as u8;
-            crate::partition::translation_changed(partition);
+            crate::address_space::pid_changed(partition);
         }
         spr::DBSR => vcpu[Spr::Dbsr] &= !value,
         spr::EVPR => vcpu.evpr = (value >> 16) as u16,
@@ -88,7 +88,7 @@ pub fn mtspr(partition: &mut Partition, word: u32) -> Outcome {
                     // SPRG4–7 are readable in user mode without a trap: the real ones carry the guest's.
                     real::load_user_sprgs(&[vcpu[Spr::Sprg4], vcpu[Spr::Sprg5], vcpu[Spr::Sprg6], vcpu[Spr::Sprg7]]);
                 } else if index == Spr::Zpr as usize {
-                    crate::partition::translation_changed(partition);
+                    crate::address_space::translation_changed(partition);
                 }
             }
         }

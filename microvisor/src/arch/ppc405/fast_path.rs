@@ -27,6 +27,22 @@ use {
     core::mem::offset_of,
 };
 
+// With `tlb-virt`, an rfi that changes MSR[PR, IR, DR] changes the real PID or ZPR: left to Rust.
+#[cfg(feature = "tlb-virt")]
+#[allow(unused_macros)]
+macro_rules! rfi_translation_check {
+    () => {
+        "    xor 7, 6, 29\n    andi. 7, 7, 0x4030\n    bne- fast_to_slow"
+    };
+}
+#[cfg(not(feature = "tlb-virt"))]
+#[allow(unused_macros)]
+macro_rules! rfi_translation_check {
+    () => {
+        ""
+    };
+}
+
 #[cfg(all(target_arch = "powerpc", not(any(feature = "trap-stats", feature = "inject-fault"))))]
 core::arch::global_asm!(
     // The SPR number of the word in r28 → its `Spr` table entry in r5 (NONE if not plain storage).
@@ -183,6 +199,7 @@ core::arch::global_asm!(
     "    and 6, 6, 7",
     "    lwz 10, {srr0_offset}(1)",
     "    rlwinm 10, 10, 0, 0, 29",      // word-aligned
+    rfi_translation_check!(),
     "    andis. 7, 6, 0x0004",          // WE
     "    bne- fast_to_slow",
     "    andc 7, 6, 29",

@@ -98,3 +98,40 @@ pub fn invalidate_all() {
     #[cfg(not(target_arch = "powerpc"))]
     crate::arch::host::invalidate_tlb();
 }
+
+/// Invalidates every valid entry whose TID is `tid`, leaving the real PID as it was.
+pub fn invalidate_tid(tid: u8) {
+    #[cfg(target_arch = "powerpc")]
+    // SAFETY: the microvisor runs untranslated; reading an entry (tlbre) copies its TID into PID, which
+    // is restored at the end; the only entries written are made invalid.
+    unsafe {
+        core::arch::asm!(
+            "mfspr {saved}, 945",
+            "li {slot}, 0",
+            "1: tlbre {tag}, {slot}, 0",      // PID ← the entry's TID
+            "andi. {scratch}, {tag}, 0x40",   // V
+            "beq 2f",
+            "mfspr {scratch}, 945",
+            "cmplw {scratch}, {tid}",
+            "bne 2f",
+            "rlwinm {tag}, {tag}, 0, 26, 24", // V cleared
+            "tlbwe {tag}, {slot}, 0",
+            "2: addi {slot}, {slot}, 1",
+            "cmplwi {slot}, 64",
+            "blt 1b",
+            "mtspr 945, {saved}",
+            "isync",
+            saved = out(reg) _,
+            slot = out(reg) _,
+            tag = out(reg) _,
+            scratch = out(reg) _,
+            tid = in(reg) u32::from(tid),
+            out("cr0") _,
+            options(nostack)
+        );
+    }
+    #[cfg(not(target_arch = "powerpc"))]
+    crate::arch::host::with(|m| {
+        m.tlb.iter_mut().filter(|entry| entry.tid == tid).for_each(|entry| entry.hi &= !hi::V)
+    });
+}

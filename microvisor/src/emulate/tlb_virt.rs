@@ -1,0 +1,121 @@
+//! `tlbwe`, `tlbre`, `tlbsx`, `tlbia`, `tlbsync` on the partition's virtual TLB (feature
+//! `tlb-virt`; PPC405 manual 9.11 and chapter 7).
+//!
+//! The entries are the guest's own (`address_space::virtual_tlb`); what reaches the real TLB are
+//! shadows made from them on demand, so any write here flushes the partition's shadows.
+
+use super::{program, Outcome};
+use crate::address_space::{flush_shadows, pid_changed, ENTRIES};
+use crate::arch::ppc405::tlb::hi;
+use crate::reflect::esr;
+use crate::system::Partition;
+use irfm::insn::{ra, rb, rc, rd};
+
+/// The TLB index an instruction names: (rA)[26:31].
+fn index(partition: &Partition, word: u32) -> usize {
+    partition.vcpu.gpr[ra(word)] as usize % ENTRIES
+}
+
+/// `tlbwe rS,rA,WS`: WS = 0 writes TLBHI (and the TID from PID), WS = 1 TLBLO.
+pub fn tlbwe(partition: &mut Partition, word: u32) -> Outcome {
+    let (slot, value) = (index(partition, word), partition.vcpu.gpr[rd(word)]);
+    match rb(word) {
+        0 => {
+            partition.tlb.hi[slot] = value;
+            partition.tlb.tid[slot] = partition.vcpu.pid;
+        }
+        1 => partition.tlb.lo[slot] = value,
+        _ => return program(esr::PIL),
+    }
+    flush_shadows(partition.index);
+    Outcome::Next
+}
+
+/// `tlbre rD,rA,WS`: WS = 0 reads TLBHI and sets PID to the entry's TID, WS = 1 reads TLBLO.
+pub fn tlbre(partition: &mut Partition, word: u32) -> Outcome {
+    let slot = index(partition, word);
+    match rb(word) {
+        0 => {
+            partition.vcpu.gpr[rd(word)] = partition.tlb.hi[slot];
+            if partition.vcpu.pid != partition.tlb.tid[slot] {
+                partition.vcpu.pid = partition.tlb.tid[slot];
+                pid_changed(partition);
+            }
+        }
+        1 => partition.vcpu.gpr[rd(word)] = partition.tlb.lo[slot],
+        _ => return program(esr::PIL),
+    }
+    Outcome::Next
+}
+
+/// `tlbsx[.] rD,rA,rB`: the index of the entry translating (rA|0)+(rB) under PID, or −1 (the
+/// manual leaves rD undefined then; QEMU's 405 gives −1). With the record bit, CR0[EQ] says whether
+/// it was found and CR0[SO] copies XER[SO].
+pub fn tlbsx(partition: &mut Partition, word: u32) -> Outcome {
+    let address = super::effective_address(partition, word);
+    let found = partition.tlb.find(address, partition.vcpu.pid);
+    partition.vcpu.gpr[rd(word)] = found.map_or(u32::MAX, |slot| slot as u32);
+    if rc(word) {
+        let equal = if found.is_some() { 0x2000_0000 } else { 0 };
+        let summary_overflow = (partition.vcpu.xer >> 31) << 28;
+        partition.vcpu.cr = (partition.vcpu.cr & 0x0fff_ffff) | equal | summary_overflow;
+    }
+    Outcome::Next
+}
+
+/// `tlbia`: every entry invalid.
+pub fn tlbia(partition: &mut Partition, _word: u32) -> Outcome {
+    partition.tlb.hi.iter_mut().for_each(|tag| *tag &= !hi::V);
+    flush_shadows(partition.index);
+    Outcome::Next
+}
+
+/// `tlbsync`: nothing to wait for on the 405.
+pub fn tlbsync(_partition: &mut Partition, _word: u32) -> Outcome {
+    Outcome::Next
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use irfm::spr::msr;
+
+    fn x_form(rt: u32, ra: u32, rb: u32, xo: u32) -> u32 {
+        (31 << 26) | (rt << 21) | (ra << 16) | (rb << 11) | (xo << 1)
+    }
+
+    #[test]
+    fn tlbwe_then_tlbre_returns_both_words_and_the_tid() {
+        let mut p = Partition::EMPTY;
+        p.vcpu.pid = 9;
+        p.vcpu.gpr[3] = 0x1000_0000 | (1 << 7) | 0x40;
+        p.vcpu.gpr[4] = 0x0020_0000 | 0x300;
+        p.vcpu.gpr[5] = 7;
+        assert_eq!(tlbwe(&mut p, x_form(4, 5, 1, 978)), Outcome::Next);
+        assert_eq!(tlbwe(&mut p, x_form(3, 5, 0, 978)), Outcome::Next);
+        p.vcpu.pid = 0;
+        assert_eq!(tlbre(&mut p, x_form(6, 5, 0, 946)), Outcome::Next);
+        assert_eq!(tlbre(&mut p, x_form(8, 5, 1, 946)), Outcome::Next);
+        assert_eq!((p.vcpu.gpr[6], p.vcpu.gpr[8], p.vcpu.pid), (p.vcpu.gpr[3], p.vcpu.gpr[4], 9));
+    }
+
+    #[test]
+    fn tlbsx_dot_reports_found_and_missing_in_cr0() {
+        let mut p = Partition::EMPTY;
+        p.tlb.hi[12] = 0x2000_0000 | (1 << 7) | 0x40;
+        p.vcpu.gpr[4] = 0x2000_0abc;
+        p.vcpu.cr = 0xffff_ffff;
+        assert_eq!(tlbsx(&mut p, x_form(3, 0, 4, 914) | 1), Outcome::Next);
+        assert_eq!((p.vcpu.gpr[3], p.vcpu.cr >> 28), (12, 0b0010));
+        p.vcpu.gpr[4] = 0x3000_0000;
+        let _ = tlbsx(&mut p, x_form(3, 0, 4, 914) | 1);
+        assert_eq!((p.vcpu.gpr[3], p.vcpu.cr >> 28), (u32::MAX, 0));
+        let _ = p.vcpu.msr & msr::PR;
+    }
+
+    #[test]
+    fn a_write_selector_above_1_is_an_illegal_instruction() {
+        let mut p = Partition::EMPTY;
+        assert_eq!(tlbwe(&mut p, x_form(3, 4, 2, 978)), program(esr::PIL));
+    }
+}

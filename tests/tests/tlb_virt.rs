@@ -1,0 +1,49 @@
+//! TLB virtualization (feature `tlb-virt`): the conformance guest's MMU section, which manages the
+//! TLB and runs translated in supervisor and user mode, prints the same natively and virtualized.
+
+use system_image::PartitionSpec;
+use system_tests::{boot_for, image, pack, patch_symbol};
+
+const MMU: u32 = 8;
+
+fn conformance(sections: u32) -> std::path::PathBuf {
+    let mut config = Vec::new();
+    for word in [0x434f_4e46u32, sections, 1, 200] {
+        config.extend_from_slice(&word.to_be_bytes());
+    }
+    patch_symbol(&image("conformance"), "conformance_config", &config)
+}
+
+#[test]
+#[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
+fn the_mmu_section_prints_the_same_natively_and_with_tlb_virt() {
+    let guest = conformance(MMU);
+    let native = boot_for(&guest, 30);
+    let system = pack(&image("microvisor-tlb-virt"), &[PartitionSpec::full(&guest)]);
+    let virtualized = boot_for(&system, 30);
+    let _ = std::fs::remove_file(system);
+    assert_eq!(virtualized.uart0, native.uart0);
+    println!("mmu section: {} lines compared", native.uart0.lines().count());
+}
+
+#[test]
+#[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
+fn the_whole_suite_still_holds_with_tlb_virt() {
+    let guest = conformance(1 | 2 | 4);
+    let native = boot_for(&guest, 30);
+    let system = pack(&image("microvisor-tlb-virt"), &[PartitionSpec::full(&guest)]);
+    let virtualized = boot_for(&system, 30);
+    let _ = std::fs::remove_file(system);
+    assert_eq!(virtualized.uart0, native.uart0);
+}
+
+#[test]
+#[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
+fn without_tlb_virt_a_tlb_instruction_stops_the_partition_with_a_report() {
+    let system = pack(&image("microvisor"), &[PartitionSpec::full(conformance(MMU))]);
+    let options = qemu_runner::Options { timeout: std::time::Duration::from_secs(5), ..Default::default() };
+    let transcript = qemu_runner::run(&system, options).unwrap();
+    let _ = std::fs::remove_file(system);
+    let report = transcript.uart0.lines().find(|line| line.starts_with("VM 0:")).expect("a report line");
+    assert!(report.starts_with("VM 0: TLB instruction needs the tlb-virt feature at 0x"), "{report}");
+}
