@@ -14,7 +14,7 @@ pub const TABLE_MAGIC: u32 = 0x5041_5254;
 /// First word of the table as the microvisor is linked, before packing: "NONE".
 pub const EMPTY_MAGIC: u32 = 0x4e4f_4e45;
 /// Version of this layout.
-pub const TABLE_VERSION: u32 = 1;
+pub const TABLE_VERSION: u32 = 2;
 /// Partitions a system can have.
 pub const MAX_PARTITIONS: usize = 4;
 /// Bytes of one encoded [`PartitionDescriptor`].
@@ -83,8 +83,10 @@ pub struct PartitionDescriptor {
     pub devices: u32,
     /// How it runs.
     pub mode: Mode,
+    /// Guest address of its pre-virtualization table (`irfm::table`), 0 if it has none.
+    pub previrt_table: u32,
     /// Name for reports (ASCII, NUL-padded).
-    pub name: [u8; 12],
+    pub name: [u8; 8],
 }
 
 /// Why a table cannot be trusted.
@@ -114,7 +116,7 @@ pub struct PartitionTable {
 }
 
 const EMPTY_DESCRIPTOR: PartitionDescriptor =
-    PartitionDescriptor { real_base: 0, size: 0, entry: 0, devices: 0, mode: Mode::Full, name: [0; 12] };
+    PartitionDescriptor { real_base: 0, size: 0, entry: 0, devices: 0, mode: Mode::Full, previrt_table: 0, name: [0; 8] };
 
 fn word(bytes: &[u8], at: usize) -> u32 {
     u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
@@ -150,7 +152,8 @@ impl PartitionTable {
             put(&mut bytes, at + 8, partition.entry);
             put(&mut bytes, at + 12, partition.devices);
             bytes[at + 16] = partition.mode as u8;
-            bytes[at + 20..at + 32].copy_from_slice(&partition.name);
+            put(&mut bytes, at + 20, partition.previrt_table);
+            bytes[at + 24..at + 32].copy_from_slice(&partition.name);
         }
         let sum = checksum(&bytes[16..]);
         put(&mut bytes, 12, sum);
@@ -202,8 +205,8 @@ pub fn descriptor(word: impl Fn(usize) -> u32, index: usize) -> Result<Partition
         2 => Mode::Previrt,
         _ => return Err(TableError::BadMode),
     };
-    let mut name = [0u8; 12];
-    for (chunk, offset) in name.chunks_exact_mut(4).zip(5..8) {
+    let mut name = [0u8; 8];
+    for (chunk, offset) in name.chunks_exact_mut(4).zip(6..8) {
         chunk.copy_from_slice(&word(at + offset).to_be_bytes());
     }
     Ok(PartitionDescriptor {
@@ -212,6 +215,7 @@ pub fn descriptor(word: impl Fn(usize) -> u32, index: usize) -> Result<Partition
         entry: word(at + 2),
         devices: word(at + 3),
         mode,
+        previrt_table: word(at + 5),
         name,
     })
 }
@@ -246,7 +250,8 @@ mod tests {
             entry: 0x4000,
             devices: 1 << Device::Uart0 as u32,
             mode: Mode::Full,
-            name: *b"rtos\0\0\0\0\0\0\0\0",
+            previrt_table: 0x8000,
+            name: *b"rtos\0\0\0\0",
         };
         table.partitions[1] = PartitionDescriptor { real_base: 2 * PARTITION_STRIDE, mode: Mode::Previrt, ..table.partitions[0] };
         table

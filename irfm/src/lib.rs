@@ -5,6 +5,7 @@
 //! - [`insn`]: the classification of privileged and sensitive instructions and their rewrites;
 //! - [`spr`]: SPR numbers and MSR bits as the PPC405 user's manual numbers them;
 //! - [`image`]: the partition table the system-image packer writes into the microvisor;
+//! - [`page`]: the IRFM pages; [`hypercall`]: the hypercall ABI;
 //! - [`table`]: the pre-virtualization table `previrt patch` writes into guests.
 //!
 //! Nothing here is unsafe, allocates or depends on the host.
@@ -12,9 +13,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod hypercall;
 pub mod image;
 pub mod insn;
 pub mod isa;
+pub mod page;
 pub mod spr;
 pub mod stats;
 pub mod table;

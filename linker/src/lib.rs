@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 pub struct PartitionSpec {
     /// Its guest's ELF image.
     pub image: PathBuf,
-    /// Its name in reports (up to 12 bytes).
+    /// Its name in reports (up to 8 bytes).
     pub name: String,
     /// Bytes of memory (a multiple of 4 KiB, at most 16 MiB).
     pub memory: u32,
@@ -146,7 +146,11 @@ pub fn pack(microvisor: &Path, partitions: &[PartitionSpec], output: &Path) -> R
         if spec.memory == 0 || spec.memory > PARTITION_STRIDE || spec.memory % 4096 != 0 {
             return Err(error(&spec.image, "partition memory must be a multiple of 4 KiB, at most 16 MiB"));
         }
-        let Loaded { entry: guest_entry, segments: guest_segments, .. } = load(&spec.image, None)?;
+        let Loaded { entry: guest_entry, segments: guest_segments, symbol: previrt_table } =
+            load(&spec.image, Some(irfm::table::SYMBOL))?;
+        if spec.mode == Mode::Previrt && previrt_table.is_none() {
+            return Err(error(&spec.image, "mode previrt, but no pre-virtualization table: run `previrt patch` on it first"));
+        }
         for segment in guest_segments {
             let end = u64::from(segment.address) + u64::from(segment.memory_size);
             if end > u64::from(spec.memory) {
@@ -164,15 +168,16 @@ pub fn pack(microvisor: &Path, partitions: &[PartitionSpec], output: &Path) -> R
         if guest_entry >= spec.memory {
             return Err(error(&spec.image, format!("entry point {guest_entry:#x} outside the partition's memory")));
         }
-        let mut name = [0u8; 12];
+        let mut name = [0u8; 8];
         let bytes = spec.name.as_bytes();
-        name[..bytes.len().min(12)].copy_from_slice(&bytes[..bytes.len().min(12)]);
+        name[..bytes.len().min(8)].copy_from_slice(&bytes[..bytes.len().min(8)]);
         table.partitions[index] = PartitionDescriptor {
             real_base,
             size: spec.memory,
             entry: guest_entry,
             devices: spec.devices.iter().fold(0, |bits, device| bits | 1 << *device as u32),
             mode: spec.mode,
+            previrt_table: previrt_table.unwrap_or(0),
             name,
         };
     }

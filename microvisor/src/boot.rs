@@ -7,7 +7,7 @@ use crate::platform::ref405ep;
 use crate::system::{Next, Partition, State, System};
 use crate::vcpu::Vcpu;
 use crate::arch::ppc405::boot as boot_table;
-use irfm::image::{self, Device, PartitionDescriptor, TableError, PARTITION_STRIDE};
+use irfm::image::{self, Device, Mode, PartitionDescriptor, TableError, PARTITION_STRIDE};
 
 /// Why a descriptor is refused (the packer checks these too; the microvisor trusts nothing it did
 /// not check itself).
@@ -62,11 +62,72 @@ fn build(partition: &mut Partition, index: usize, descriptor: &PartitionDescript
     };
     partition.vcpu = Vcpu::at_reset(descriptor.entry, ref405ep::BOOT_STACK, r3);
     partition.uic = crate::vuic::VirtualUic::RESET;
+    partition.mode = para_virtual_mode(index, descriptor);
     if !crate::partition::map(partition, index, slot) {
         return false;
     }
     partition.state = State::Runnable;
     true
+}
+
+/// The mode the partition runs in: what its descriptor asks, if this build can; else fully
+/// virtualized, and UART0 says why. A pre-virtualized guest is patched here, before it runs.
+fn para_virtual_mode(index: usize, descriptor: &PartitionDescriptor) -> Mode {
+    let (mode, why) = match descriptor.mode {
+        Mode::Full => (Mode::Full, None),
+        Mode::Para if cfg!(feature = "para-virt") => (Mode::Para, None),
+        Mode::Para => (Mode::Full, Some("para-virtualization is not in this build")),
+        Mode::Previrt if !cfg!(feature = "previrt") => (Mode::Full, Some("pre-virtualization is not in this build")),
+        Mode::Previrt if descriptor.previrt_table == 0 => (Mode::Full, Some("no pre-virtualization table")),
+        Mode::Previrt => (Mode::Previrt, None),
+    };
+    if let Some(why) = why {
+        console::print("microvisor: VM ");
+        console::print_digit(index as u32);
+        console::print(": ");
+        console::print(why);
+        console::print("; running fully virtualized\n");
+    }
+    mode
+}
+
+/// Maps a para-virtual partition's IRFM pages and patches a pre-virtualized guest; `Some(reason)`
+/// if its address space is full.
+fn para_virtualize(system: &mut System, index: usize, descriptor: &PartitionDescriptor, slot: &mut usize) -> Option<&'static str> {
+    let _ = (&system, index, descriptor, &slot);
+    #[cfg(feature = "irfm")]
+    if system.partitions[index].mode != Mode::Full {
+        let pages = &system.irfm[index];
+        if !crate::irfm_pages::map(pages, crate::partition::tid(index), slot) {
+            return Some("its address space does not fit the TLB");
+        }
+        #[cfg(feature = "tlb-virt")]
+        if !crate::irfm_pages::map(pages, crate::address_space::shadow_tid(index as u8), slot) {
+            return Some("its address space does not fit the TLB");
+        }
+    }
+    #[cfg(feature = "previrt")]
+    if system.partitions[index].mode == Mode::Previrt {
+        let partition = &mut system.partitions[index];
+        console::print("microvisor: VM ");
+        console::print_digit(index as u32);
+        match crate::previrt_loader::patch(partition, descriptor.previrt_table) {
+            Ok(patched) => {
+                console::print(": pre-virtualized, ");
+                console::print_decimal(patched.rewritten);
+                console::print(" sites para-virtual, ");
+                console::print_decimal(patched.trapping);
+                console::print(" trapping\n");
+            }
+            Err(why) => {
+                partition.mode = Mode::Full;
+                console::print(": pre-virtualization table refused (");
+                console::print(why);
+                console::print("); running fully virtualized\n");
+            }
+        }
+    }
+    None
 }
 
 /// Sets up the machine and the partitions; returns what runs first.
@@ -96,7 +157,7 @@ pub fn start(system: &mut System) -> Next {
                 Ok(()) if !build(&mut system.partitions[index], index, &descriptor, &mut slot) => {
                     Some("its address space does not fit the TLB")
                 }
-                Ok(()) => None,
+                Ok(()) => para_virtualize(system, index, &descriptor, &mut slot),
             },
         };
         if let Some(reason) = refused {

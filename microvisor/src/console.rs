@@ -18,6 +18,22 @@ pub fn print_hex(value: u32) {
     }
 }
 
+/// Prints `value` in decimal.
+pub fn print_decimal(value: u32) {
+    let mut digits = [0u8; 10];
+    let mut count = 0;
+    let mut rest = value;
+    loop {
+        digits[count] = b'0' + (rest % 10) as u8;
+        count += 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    digits[..count].iter().rev().for_each(|digit| uart0_putc(*digit));
+}
+
 /// Prints a single decimal digit (partition numbers are below 10).
 pub fn print_digit(value: u32) {
     uart0_putc(b'0' + (value % 10) as u8);

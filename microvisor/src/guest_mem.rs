@@ -54,3 +54,78 @@ pub fn copy_board_info(partition: &Partition, address: u32, from_real: u32, byte
     }
     true
 }
+
+/// Reads a byte at real address `real`.
+fn read_real_byte(real: u32) -> u8 {
+    #[cfg(target_arch = "powerpc")]
+    // SAFETY: callers pass addresses translated into a partition's memory or granted windows.
+    unsafe {
+        core::ptr::read_volatile(real as usize as *const u8)
+    }
+    #[cfg(not(target_arch = "powerpc"))]
+    crate::arch::host::read_byte(real)
+}
+
+/// Writes a byte at real address `real`.
+fn write_real_byte(real: u32, value: u8) {
+    #[cfg(target_arch = "powerpc")]
+    // SAFETY: callers pass addresses translated into a partition's memory.
+    unsafe {
+        core::ptr::write_volatile(real as usize as *mut u8, value)
+    }
+    #[cfg(not(target_arch = "powerpc"))]
+    crate::arch::host::write_byte(real, value)
+}
+
+/// The byte at guest effective address `address`, through the guest's translation, if it may read it.
+pub fn read_byte(partition: &Partition, address: u32) -> Option<u8> {
+    crate::address_space::translate_data(partition, address, false).ok().map(read_real_byte)
+}
+
+/// Writes the byte at guest effective address `address`, if the guest may write it.
+pub fn write_byte(partition: &Partition, address: u32, value: u8) -> bool {
+    match crate::address_space::translate_data(partition, address, true) {
+        Ok(real) => {
+            write_real_byte(real, value);
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// The word at guest physical address `address` (the partition's memory only).
+pub fn read_physical_word(partition: &Partition, address: u32) -> Option<u32> {
+    if address & 3 != 0 {
+        return None;
+    }
+    partition.real_address(address.checked_add(3)?)?;
+    partition.real_address(address).map(read_real)
+}
+
+/// Writes the word at guest physical address `address` (the partition's memory only).
+pub fn write_physical_word(partition: &Partition, address: u32, value: u32) -> Option<u32> {
+    if address & 3 != 0 {
+        return None;
+    }
+    partition.real_address(address.checked_add(3)?)?;
+    let real = partition.real_address(address)?;
+    write_real(real, value);
+    Some(real)
+}
+
+/// The `length` bytes of the partition's memory at guest physical `address`, for reading.
+///
+/// Used only for the pre-virtualization table, which nothing writes while the slice lives.
+pub fn physical_bytes(partition: &Partition, address: u32, length: u32) -> Option<&'static [u8]> {
+    let last = address.checked_add(length.checked_sub(1)?)?;
+    partition.real_address(last)?;
+    let real = partition.real_address(address)?;
+    #[cfg(target_arch = "powerpc")]
+    // SAFETY: the range lies in the partition's memory (checked above), which stays mapped for the
+    // microvisor's whole life; callers do not write it while they hold the slice.
+    unsafe {
+        Some(core::slice::from_raw_parts(real as usize as *const u8, length as usize))
+    }
+    #[cfg(not(target_arch = "powerpc"))]
+    Some(Box::leak((0..length).map(|offset| crate::arch::host::read_byte(real + offset)).collect::<Vec<u8>>().into_boxed_slice()))
+}

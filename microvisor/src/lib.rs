@@ -21,6 +21,16 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
 
+// Feature combinations that cannot work, refused with the reason (tests/compile-fail checks these).
+#[cfg(all(feature = "irfm", not(feature = "para-virt")))]
+compile_error!("feature `irfm` needs `para-virt`: the IRFM replacements of mtmsr, wrtee, wrteei and rfi are hypercalls");
+#[cfg(all(feature = "irfm-fallback", not(feature = "irfm")))]
+compile_error!("feature `irfm-fallback` needs `irfm`: without IRFM pages there is nothing to fall back from");
+#[cfg(all(feature = "previrt", not(feature = "irfm")))]
+compile_error!("feature `previrt` needs `irfm`: pre-virtualized sites become IRFM loads and stores");
+#[cfg(all(feature = "drivers", not(feature = "para-virt")))]
+compile_error!("feature `drivers` needs `para-virt`: the console driver is reached by hypercalls");
+
 // Without `tlb-virt` a guest sees its memory one-to-one; with it, its own virtual TLB.
 #[cfg_attr(feature = "tlb-virt", path = "address_space/virtual_tlb.rs")]
 #[cfg_attr(not(feature = "tlb-virt"), path = "address_space/real_mode.rs")]
@@ -28,10 +38,20 @@ pub mod address_space;
 pub mod arch;
 pub mod boot;
 pub mod console;
+#[cfg(feature = "drivers")]
+pub mod drivers;
 pub mod emulate;
 pub mod guest_mem;
+#[cfg(feature = "para-virt")]
+pub mod hypercall;
+#[cfg(feature = "irfm-fallback")]
+pub mod irfm_fallback;
+#[cfg(feature = "irfm")]
+pub mod irfm_pages;
 pub mod partition;
 pub mod platform;
+#[cfg(feature = "previrt")]
+pub mod previrt_loader;
 pub mod reflect;
 #[cfg(feature = "trap-stats")]
 pub mod stats;

@@ -18,9 +18,17 @@ use crate::system::Partition;
 use crate::vcpu::Spr;
 use irfm::image::Device;
 
-/// The real ZPR while a guest runs: zone 0 = 01, access as the TLB entry's EX/WR bits say, in user
-/// mode too (PPC405 manual 7.5.2). The microvisor's entries all use zone 0.
+/// The real ZPR while a guest runs untranslated: zone 0 = 01, access as the TLB entry's EX/WR bits
+/// say, in user mode too (PPC405 manual 7.5.2). The one-to-one entries all use zone 0.
 pub const GUEST_ZPR: u32 = 0x4000_0000;
+/// The zone of the IRFM pages (feature `irfm`): open (01) in the guest's supervisor mode, closed
+/// (00) in its user mode. A guest with `tlb-virt` cannot use this zone for its own pages.
+pub const IRFM_ZONE: u8 = 15;
+
+/// `zpr` with the IRFM zone set for the guest's mode.
+pub const fn with_irfm_zone(zpr: u32, user: bool) -> u32 {
+    (zpr & !3) | if user { 0 } else { 1 }
+}
 
 /// The TID of partition `index`'s entries.
 pub const fn tid(index: usize) -> u8 {
@@ -121,11 +129,17 @@ pub fn sync_critical_save(partition: &Partition) {
     real::set_critical_save(partition.vcpu[Spr::Srr2], partition.vcpu[Spr::Srr3]);
 }
 
-/// The running partition trapped: take back what it may have changed without a trap (SRR2/SRR3 on QEMU).
-pub fn leave(partition: &mut Partition) {
+/// The running partition trapped: take back what it may have changed without a trap (SRR2/SRR3 on
+/// QEMU). `resumed_with` is what the real registers held when it last resumed: a real register that
+/// differs from it was written by the guest directly, and wins over any other copy.
+pub fn leave(partition: &mut Partition, resumed_with: (u32, u32)) {
     let (srr2, srr3) = real::critical_save();
-    partition.vcpu[Spr::Srr2] = srr2;
-    partition.vcpu[Spr::Srr3] = srr3;
+    if srr2 != resumed_with.0 {
+        partition.vcpu[Spr::Srr2] = srr2;
+    }
+    if srr3 != resumed_with.1 {
+        partition.vcpu[Spr::Srr3] = srr3;
+    }
 }
 
 #[cfg(test)]

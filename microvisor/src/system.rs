@@ -39,6 +39,11 @@ pub struct Partition {
     pub state: State,
     /// Its number (its place in `System::partitions`).
     pub index: u8,
+    /// How its guest runs: hypercalls are recognised only in para-virtual and pre-virtualized ones.
+    pub mode: irfm::image::Mode,
+    /// Its console output stopped in the middle of a line (the driver prefixes each new line).
+    #[cfg(feature = "drivers")]
+    pub mid_line: bool,
     /// Its virtual TLB (empty without `tlb-virt`).
     pub tlb: crate::address_space::Tlb,
 }
@@ -55,6 +60,9 @@ impl Partition {
         timer_epoch: 0,
         state: State::Empty,
         index: 0,
+        mode: irfm::image::Mode::Full,
+        #[cfg(feature = "drivers")]
+        mid_line: false,
         tlb: crate::address_space::Tlb::EMPTY,
     };
 
@@ -89,6 +97,9 @@ pub struct System {
     /// Trap counters per partition.
     #[cfg(feature = "trap-stats")]
     pub stats: [crate::stats::Stats; MAX_PARTITIONS],
+    /// Each partition's IRFM pages.
+    #[cfg(feature = "irfm")]
+    pub irfm: [crate::irfm_pages::Pages; MAX_PARTITIONS],
     /// The partitions (`..count` are in use).
     pub partitions: [Partition; MAX_PARTITIONS],
     /// Partitions in use.
@@ -101,6 +112,8 @@ pub struct System {
     pub timers_due: bool,
     /// When the running partition's slice began (TBL).
     pub slice_start: u32,
+    /// The running partition gave up its slice (hypercall `Yield`).
+    pub yield_requested: bool,
     /// Real TLB slots below this hold the partitions' one-to-one maps; shadow entries use the rest.
     pub first_shadow_slot: u8,
     /// The next real TLB slot a shadow entry replaces (round robin).
@@ -113,12 +126,15 @@ impl System {
         System {
             #[cfg(feature = "trap-stats")]
             stats: [[0; irfm::stats::KINDS]; MAX_PARTITIONS],
+            #[cfg(feature = "irfm")]
+            irfm: [crate::irfm_pages::Pages::ZERO; MAX_PARTITIONS],
             partitions: [Partition::EMPTY; MAX_PARTITIONS],
             count: 0,
             current: Next::Idle,
             idle: Vcpu::ZERO,
             timers_due: false,
             slice_start: 0,
+            yield_requested: false,
             first_shadow_slot: 0,
             next_shadow_slot: 0,
         }

@@ -12,6 +12,7 @@ use crate::emulate::{self, Fault, Outcome};
 use crate::partition;
 use crate::reflect::{self, esr, Interrupt};
 use crate::system::{Next, Partition, State, System};
+use crate::vcpu::Spr;
 use crate::vtimer::{self, WatchdogAction};
 use irfm::spr::msr;
 
@@ -25,7 +26,14 @@ pub fn dispatch(system: &mut System, context: usize, cause: u32, msr_at_trap: u3
             if !interrupted_guest || !saved_here {
                 halt("trap in the microvisor", cause, system.partitions[index].vcpu.pc);
             }
-            partition::leave(&mut system.partitions[index]);
+            let resumed_with = (system.partitions[index].vcpu[Spr::Srr2], system.partitions[index].vcpu[Spr::Srr3]);
+            // The guest may have written SRR0–3, SPRG0–3 in its IRFM page since it last trapped …
+            #[cfg(feature = "irfm")]
+            if system.partitions[index].mode != irfm::image::Mode::Full {
+                crate::irfm_pages::load(&mut system.partitions[index], &system.irfm[index]);
+            }
+            // … and SRR2/SRR3 directly, where QEMU lets user mode reach them.
+            partition::leave(&mut system.partitions[index], resumed_with);
             let outcome = handle(system, index, cause);
             apply(system, index, outcome);
         }
@@ -48,9 +56,7 @@ fn handle(system: &mut System, index: usize, trap: u32) -> Outcome {
     match trap {
         cause::PROGRAM => program(system, index),
         cause::SYSTEM_CALL => Outcome::Reflect(Interrupt::SystemCall),
-        cause::DATA_STORAGE => {
-            Outcome::Reflect(Interrupt::DataStorage { dear: real::dear(), esr: real::esr() & (esr::DST | esr::DIZ) })
-        }
+        cause::DATA_STORAGE => data_storage(&system.partitions[index]),
         cause::INSTRUCTION_STORAGE => Outcome::Reflect(Interrupt::InstructionStorage { esr: real::esr() & esr::DIZ }),
         cause::ALIGNMENT => Outcome::Reflect(Interrupt::Alignment { dear: real::dear() }),
         cause::EXTERNAL => {
@@ -78,6 +84,22 @@ fn handle(system: &mut System, index: usize, trap: u32) -> Outcome {
     }
 }
 
+/// A data storage interrupt, reflected with the real DEAR and ESR (a shadow entry raises what the
+/// guest's own entry would). With `irfm`, a user-mode access to the IRFM pages is the para-virtual
+/// form of a privileged instruction: the guest gets the program interrupt that instruction raises.
+fn data_storage(partition: &Partition) -> Outcome {
+    let dear = real::dear();
+    #[cfg(feature = "irfm")]
+    if partition.mode != irfm::image::Mode::Full
+        && partition.vcpu.user_mode()
+        && dear.wrapping_sub(irfm::page::RO_PAGE) < 2 * irfm::page::PAGE_BYTES
+    {
+        return Outcome::Reflect(Interrupt::Program { esr: esr::PPR });
+    }
+    let _ = partition;
+    Outcome::Reflect(Interrupt::DataStorage { dear, esr: real::esr() & (esr::DST | esr::DIZ) })
+}
+
 /// Counts a trap by its cause (instructions are counted when decoded).
 #[cfg(feature = "trap-stats")]
 fn count_cause(system: &mut System, index: usize, trap: u32) {
@@ -100,6 +122,20 @@ fn count_cause(system: &mut System, index: usize, trap: u32) {
 fn program(system: &mut System, index: usize) -> Outcome {
     let partition = &system.partitions[index];
     let syndrome = real::esr();
+    // A hypercall: the illegal word of `irfm::hypercall`, from a para-virtual partition. In the
+    // guest's user mode it stands for the privileged instruction it replaced, which would trap.
+    #[cfg(feature = "para-virt")]
+    if syndrome & esr::PIL != 0 && partition.mode != irfm::image::Mode::Full {
+        let hypercall = crate::guest_mem::fetch(partition, partition.vcpu.pc).and_then(irfm::hypercall::decode);
+        if hypercall.is_some() && partition.vcpu.user_mode() {
+            return Outcome::Reflect(Interrupt::Program { esr: esr::PPR });
+        }
+        if let Some((number, register)) = hypercall {
+            #[cfg(feature = "trap-stats")]
+            crate::stats::count(&mut system.stats[index], irfm::stats::Kind::Hypercall);
+            return crate::hypercall::call(system, index, number, register);
+        }
+    }
     if syndrome & esr::PPR == 0 || partition.vcpu.user_mode() {
         #[cfg(feature = "trap-stats")]
         crate::stats::count(&mut system.stats[index], irfm::stats::Kind::ProgramReflected);
@@ -212,7 +248,8 @@ pub fn resume(system: &mut System) -> Next {
     }
     // The clock matters only when time moved or the running partition changes.
     let now = if timers_advanced { crate::arch::ppc405::spr::time_base_lower() } else { system.slice_start };
-    let slice_over = timers_advanced && now.wrapping_sub(system.slice_start) >= SLICE;
+    let slice_over = (timers_advanced && now.wrapping_sub(system.slice_start) >= SLICE) || system.yield_requested;
+    system.yield_requested = false;
     let next = pick(system, slice_over);
     let now = if next != previous && !timers_advanced { crate::arch::ppc405::spr::time_base_lower() } else { now };
     if let Next::Partition(index) = next {
@@ -228,8 +265,17 @@ pub fn resume(system: &mut System) -> Next {
         if next != previous {
             partition::enter(partition);
             system.slice_start = now;
+            #[cfg(feature = "irfm-fallback")]
+            crate::irfm_fallback::set_page_register(match partition.mode {
+                irfm::image::Mode::Full => None,
+                _ => Some(&system.irfm[index]),
+            });
         } else {
             partition::sync_critical_save(partition);
+        }
+        #[cfg(feature = "irfm")]
+        if partition.mode != irfm::image::Mode::Full {
+            crate::irfm_pages::store(partition, &mut system.irfm[index]);
         }
     }
     system.current = next;

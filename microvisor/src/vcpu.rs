@@ -112,7 +112,8 @@ impl Spr {
 pub const NONE: u8 = 0xff;
 /// Table entry flag: an `mtspr` of this number needs more than a store (the fast path leaves it to
 /// the emulation in Rust): SPRG4–7 (the real ones follow), their read-only user aliases, ZPR
-/// (translation), DBSR (write 1 to clear), SRR2/SRR3 (the real ones follow, see `partition::enter`).
+/// (translation), DBSR (write 1 to clear), SRR2/SRR3 (the real ones follow, see `partition::enter`),
+/// and with `irfm` the SPRs of the read-only IRFM page (`irfm_pages` refreshes it).
 pub const SLOW_WRITE: u8 = 0x40;
 /// Table entry bits that hold the [`Spr`] index.
 pub const INDEX: u8 = 0x3f;
@@ -164,12 +165,17 @@ pub static SPR_INDEX_944: [u8; 80] = {
     let mut i = 0;
     while i < pairs.len() {
         let spr = pairs[i].1;
-        let slow = matches!(spr, Spr::Srr2 | Spr::Srr3 | Spr::Zpr | Spr::Dbsr);
+        // With IRFM, SPRs a para-virtual guest reads from its read-only page are written by the
+        // Rust path, which refreshes that page.
+        let in_read_only_page = cfg!(feature = "irfm")
+            && matches!(spr, Spr::Esr | Spr::Dear | Spr::Ccr0 | Spr::Sgr | Spr::Dcwr);
+        let slow = matches!(spr, Spr::Srr2 | Spr::Srr3 | Spr::Zpr | Spr::Dbsr) || in_read_only_page;
         table[(pairs[i].0 - 944) as usize] = spr as u8 | if slow { SLOW_WRITE } else { 0 };
         i += 1;
     }
-    table[(n::DCCR - 944) as usize] = Spr::Dccr as u8;
-    table[(n::ICCR - 944) as usize] = Spr::Iccr as u8;
+    let page = if cfg!(feature = "irfm") { SLOW_WRITE } else { 0 };
+    table[(n::DCCR - 944) as usize] = Spr::Dccr as u8 | page;
+    table[(n::ICCR - 944) as usize] = Spr::Iccr as u8 | page;
     table
 };
 

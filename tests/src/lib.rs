@@ -96,3 +96,24 @@ pub fn boot_for(path: &std::path::Path, seconds: u64) -> Transcript {
     assert_eq!(transcript.ending, Ending::EndMarker, "{} did not finish:\n{}", path.display(), transcript.uart0);
     transcript
 }
+
+/// A copy of `elf` padded by `previrt patch` (relocation mode), in a temporary file.
+pub fn previrt_patched(elf: &std::path::Path) -> PathBuf {
+    let bytes = std::fs::read(elf).unwrap_or_else(|e| panic!("{}: {e}", elf.display()));
+    let patched = previrt_tool::patch::patch(&bytes, &previrt_tool::patch::Options::default())
+        .unwrap_or_else(|e| panic!("previrt patch {}: {e}", elf.display()));
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "previrt-{}-{}.elf",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::write(&path, patched.bytes).unwrap();
+    path
+}
+
+/// The transcript without the microvisor's own lines (`microvisor: …`).
+pub fn guest_lines(transcript: &str) -> String {
+    transcript.lines().filter(|line| !line.starts_with("microvisor: ")).collect::<Vec<_>>().join("\n")
+}

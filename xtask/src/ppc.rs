@@ -203,6 +203,9 @@ pub fn build_microvisor(features: &[&str], image: &str) -> Result<PathBuf, Failu
     build_rust(&RustBuild { package: "microvisor", bin: "microvisor", features, image, target_dir })
 }
 
+/// The para-virtualization features, all of them.
+pub const PARA_VIRT: [&str; 5] = ["para-virt", "irfm", "irfm-fallback", "previrt", "drivers"];
+
 /// Builds every image: the guests and the microvisor (basis configuration).
 pub fn build_all() -> Result<Vec<PathBuf>, Failure> {
     let mut images = build_guests()?;
@@ -211,6 +214,8 @@ pub fn build_all() -> Result<Vec<PathBuf>, Failure> {
     images.push(build_microvisor(&["inject-fault"], "microvisor-inject-fault")?);
     images.push(build_microvisor(&["trap-stats"], "microvisor-trap-stats")?);
     images.push(build_microvisor(&["tlb-virt"], "microvisor-tlb-virt")?);
+    images.push(build_microvisor(&PARA_VIRT, "microvisor-para")?);
+    images.push(build_microvisor(&["para-virt", "irfm"], "microvisor-irfm-no-fallback")?);
     Ok(images)
 }
 

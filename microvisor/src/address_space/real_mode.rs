@@ -35,15 +35,22 @@ pub fn translate_fetch(partition: &Partition, address: u32) -> Option<u32> {
     partition.real_address(address)
 }
 
-/// The guest changed MSR[PR, IR, DR] or ZPR: its view stays the one-to-one map.
-pub fn translation_changed(_partition: &mut Partition) {}
+/// The guest changed MSR[PR, IR, DR] or ZPR: its view stays the one-to-one map; only the IRFM
+/// zone follows its mode.
+pub fn translation_changed(partition: &mut Partition) {
+    if cfg!(feature = "irfm") {
+        crate::arch::ppc405::spr::set_zpr(real_context(partition).1);
+    }
+}
 
 /// The guest changed PID: nothing depends on it.
 pub fn pid_changed(_partition: &mut Partition) {}
 
 /// The real PID and ZPR the partition runs with.
 pub fn real_context(partition: &Partition) -> (u8, u32) {
-    (tid(usize::from(partition.index)), GUEST_ZPR)
+    let user = partition.vcpu.user_mode();
+    let zpr = if cfg!(feature = "irfm") { crate::partition::with_irfm_zone(GUEST_ZPR, user) } else { GUEST_ZPR };
+    (tid(usize::from(partition.index)), zpr)
 }
 
 /// A real TLB miss: the guest touched an address outside its memory and granted devices.

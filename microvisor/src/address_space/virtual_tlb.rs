@@ -82,12 +82,15 @@ pub const fn real_zpr(guest_zpr: u32, user: bool) -> u32 {
 
 /// The real PID and ZPR the partition runs with.
 pub fn real_context(partition: &Partition) -> (u8, u32) {
-    if translating(partition) {
+    let user = partition.vcpu.user_mode();
+    let (pid, zpr) = if translating(partition) {
         let zpr = partition.vcpu[crate::vcpu::Spr::Zpr];
-        (shadow_tid(partition.index), real_zpr(zpr, partition.vcpu.user_mode()))
+        (shadow_tid(partition.index), real_zpr(zpr, user))
     } else {
         (tid(usize::from(partition.index)), GUEST_ZPR)
-    }
+    };
+    let zpr = if cfg!(feature = "irfm") { crate::partition::with_irfm_zone(zpr, user) } else { zpr };
+    (pid, zpr)
 }
 
 /// The guest changed MSR[PR, IR, DR] or ZPR: load the real PID and ZPR that now apply.

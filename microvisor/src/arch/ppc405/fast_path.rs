@@ -27,17 +27,76 @@ use {
     core::mem::offset_of,
 };
 
-// With `tlb-virt`, an rfi that changes MSR[PR, IR, DR] changes the real PID or ZPR: left to Rust.
-#[cfg(feature = "tlb-virt")]
+// With `tlb-virt` (or `irfm`), an rfi that changes MSR[PR, IR, DR] changes the real PID or ZPR:
+// left to Rust.
+#[cfg(any(feature = "tlb-virt", feature = "irfm"))]
 #[allow(unused_macros)]
 macro_rules! rfi_translation_check {
     () => {
         "    xor 7, 6, 29\n    andi. 7, 7, 0x4030\n    bne- fast_to_slow"
     };
 }
-#[cfg(not(feature = "tlb-virt"))]
+#[cfg(not(any(feature = "tlb-virt", feature = "irfm")))]
 #[allow(unused_macros)]
 macro_rules! rfi_translation_check {
+    () => {
+        ""
+    };
+}
+
+// With `irfm-fallback`, SRR0–3 and SPRG0–3 (Spr indexes 0–7) live in the running partition's
+// read-write page while it runs (SPRG2 = its read-only page, 0 for a fully virtualized partition),
+// and every MSR the fast path sets is copied to its read-only page (`irfm_fallback`).
+#[cfg(feature = "irfm-fallback")]
+#[allow(unused_macros)]
+macro_rules! irfm_spr_slot {
+    ($label:literal) => {
+        concat!(
+            "    mfspr 7, 274\n",
+            "    cmplwi 7, 0\n",
+            "    beq+ 97f\n",
+            "    cmplwi 5, 8\n",
+            "    bge+ 97f\n",
+            "    slwi 5, 5, 2\n",
+            "    addi 5, 5, 4096\n",
+            "    add 5, 5, 7\n",
+            "    li 7, 0\n",
+            "    b ", $label, "\n",
+            "97:"
+        )
+    };
+}
+#[cfg(not(feature = "irfm-fallback"))]
+#[allow(unused_macros)]
+macro_rules! irfm_spr_slot {
+    ($label:literal) => {
+        ""
+    };
+}
+#[cfg(feature = "irfm-fallback")]
+#[allow(unused_macros)]
+macro_rules! irfm_msr_copy {
+    () => {
+        "    mfspr 7, 274\n    cmplwi 7, 0\n    beq+ 96f\n    stw 6, 0(7)\n96:"
+    };
+}
+#[cfg(feature = "irfm-fallback")]
+#[allow(unused_macros)]
+macro_rules! irfm_srr_base {
+    () => {
+        "    mfspr 7, 274\n    cmplwi 7, 0\n    beq+ 95f\n    addi 11, 7, 4096\n95:"
+    };
+}
+#[cfg(not(feature = "irfm-fallback"))]
+#[allow(unused_macros)]
+macro_rules! irfm_srr_base {
+    () => {
+        ""
+    };
+}
+#[cfg(not(feature = "irfm-fallback"))]
+#[allow(unused_macros)]
+macro_rules! irfm_msr_copy {
     () => {
         ""
     };
@@ -124,9 +183,12 @@ core::arch::global_asm!(
     "    cmplwi 5, {none}",
     "    beq- fast_to_slow",
     "    andi. 5, 5, {index}",
+    irfm_spr_slot!("fast_mfspr_from"),   // r5 = page address, r7 = 0 base (fallback only)
     "    slwi 5, 5, 2",
     "    addi 5, 5, {sprs}",
-    "    lwzx 6, 1, 5",
+    "    mr 7, 1",
+    "fast_mfspr_from:",
+    "    lwzx 6, 7, 5",
     "    stwx 6, 1, 27",
     "    b fast_next",
     // mtspr SPRN,rS of a plain-storage SPR whose write is a store.
@@ -137,10 +199,13 @@ core::arch::global_asm!(
     "    andi. 6, 5, {slow_write}",
     "    bne- fast_to_slow",
     "    andi. 5, 5, {index}",
+    irfm_spr_slot!("fast_mtspr_to"),
     "    slwi 5, 5, 2",
     "    addi 5, 5, {sprs}",
+    "    mr 7, 1",
+    "fast_mtspr_to:",
     "    lwzx 6, 1, 27",
-    "    stwx 6, 1, 5",
+    "    stwx 6, 7, 5",
     "    b fast_next",
     "fast_mfmsr:",
     "    stwx 29, 1, 27",
@@ -179,6 +244,7 @@ core::arch::global_asm!(
     "    andi. 9, 8, {criticals}",
     "    bne- fast_to_slow",
     "3:  stw 6, {msr}(1)",
+    irfm_msr_copy!(),
     // Past the emulated instruction.
     "fast_next:",
     "    addi 30, 30, 4",
@@ -193,11 +259,13 @@ core::arch::global_asm!(
     "fast_19:",
     "    cmplwi 4, 50",
     "    bne- fast_to_slow",
-    "    lwz 6, {srr1_offset}(1)",
+    "    addi 11, 1, {srr0_offset}",   // where SRR0, SRR1 are: the register file…
+    irfm_srr_base!(),                 // … or the read-write page (fallback)
+    "    lwz 6, 4(11)",
     "    lis 7, {implemented}@h",
     "    ori 7, 7, {implemented}@l",
     "    and 6, 6, 7",
-    "    lwz 10, {srr0_offset}(1)",
+    "    lwz 10, 0(11)",
     "    rlwinm 10, 10, 0, 0, 29",      // word-aligned
     rfi_translation_check!(),
     "    andis. 7, 6, 0x0004",          // WE
@@ -213,6 +281,7 @@ core::arch::global_asm!(
     "    andi. 9, 8, {criticals}",
     "    bne- fast_to_slow",
     "5:  stw 6, {msr}(1)",
+    irfm_msr_copy!(),
     "    mr 30, 10",
     "    b fast_resume",
     // Not for here: finish saving as the vectors do and go on to Rust.
@@ -231,7 +300,6 @@ core::arch::global_asm!(
     pending = const offset::PENDING,
     sprs = const offset_of!(crate::vcpu::Vcpu, sprs),
     srr0_offset = const offset::SRR0,
-    srr1_offset = const offset::SRR1,
     srr0 = const Spr::Srr0 as u8,
     srr1 = const Spr::Srr1 as u8,
     none = const crate::vcpu::NONE,

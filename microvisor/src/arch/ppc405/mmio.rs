@@ -19,3 +19,18 @@ pub fn uart0_putc(byte: u8) {
     #[cfg(not(target_arch = "powerpc"))]
     crate::arch::host::console_putc(byte);
 }
+
+/// A byte UART0 received, if one is waiting (LSR bit 0, data ready).
+pub fn uart0_getc() -> Option<u8> {
+    #[cfg(target_arch = "powerpc")]
+    // SAFETY: UART0's registers at a fixed real address; reading RBR only when LSR says data is ready.
+    unsafe {
+        let lsr = (ref405ep::UART0 + ref405ep::UART_LSR) as *const u8;
+        if core::ptr::read_volatile(lsr) & 1 == 0 {
+            return None;
+        }
+        Some(core::ptr::read_volatile(ref405ep::UART0 as *const u8))
+    }
+    #[cfg(not(target_arch = "powerpc"))]
+    None
+}

@@ -53,8 +53,18 @@ pub fn set_pid(pid: u8) {
 }
 
 /// Sets the real zone protection register.
+///
+/// QEMU 7.2 decides access rights when it fills its own translation cache and does not refill it
+/// when ZPR changes; a PID change does flush it (at the next interrupt or `rfi`). So after a new ZPR
+/// the PID is moved away and back: on a real 405 this costs two `mtspr` and changes nothing.
 pub fn set_zpr(zpr: u32) {
+    if mfspr!(944) == zpr {
+        return;
+    }
     mtspr!(944, zpr);
+    let pid = mfspr!(945);
+    mtspr!(945, pid ^ 0x80);
+    mtspr!(945, pid);
 }
 
 /// The real exception syndrome register (why the last DSI/program/… happened).
@@ -118,4 +128,9 @@ pub fn set_critical_save(srr2: u32, srr3: u32) {
 /// The real SRR2/SRR3.
 pub fn critical_save() -> (u32, u32) {
     (mfspr!(990), mfspr!(991))
+}
+
+/// Loads SPRG2: the running partition's IRFM pages, for the fast path (`irfm_fallback`).
+pub fn set_sprg2(value: u32) {
+    mtspr!(274, value);
 }

@@ -1,0 +1,117 @@
+//! Hypercalls (feature `para-virt`): what a para-virtualized guest asks of the microvisor.
+//!
+//! The ABI is `irfm::hypercall`'s. One `match` on the number; the MSR and return hypercalls reuse
+//! the emulation of the instruction they replace (`emulate::msr`, `emulate::rfi`), so a trapped
+//! `mtmsr` and its para-virtual form cannot disagree. A number this build lacks returns
+//! `Error::NoSuchCall` in r3 (and is counted with `trap-stats`).
+
+use crate::emulate::{msr, rfi, Outcome};
+use crate::system::System;
+use irfm::hypercall::{feature, Error, Number, VERSION};
+
+/// The instruction word a para-virtual hypercall stands for (an X-form with `rS` and `xo`).
+const fn x_form(register: u32, extended: u32) -> u32 {
+    (31 << 26) | (register << 21) | (extended << 1)
+}
+
+/// Feature bits of this build (the second answer of `Version`).
+pub const fn features() -> u32 {
+    let mut bits = 0;
+    if cfg!(feature = "irfm") {
+        bits |= feature::IRFM;
+    }
+    if cfg!(feature = "irfm-fallback") {
+        bits |= feature::IRFM_FALLBACK;
+    }
+    if cfg!(feature = "drivers") {
+        bits |= feature::DRIVERS;
+    }
+    if cfg!(feature = "tlb-virt") {
+        bits |= feature::TLB_VIRT;
+    }
+    bits
+}
+
+/// Answers hypercall `number` (with register operand `register`) of partition `index`.
+pub fn call(system: &mut System, index: usize, number: u8, register: u32) -> Outcome {
+    let partition = &mut system.partitions[index];
+    let Some(number) = Number::from_u8(number) else { return fail(partition, Error::NoSuchCall) };
+    match number {
+        Number::Version => {
+            partition.vcpu.gpr[3] = VERSION;
+            partition.vcpu.gpr[4] = features();
+            Outcome::Next
+        }
+        Number::Mtmsr => msr::mtmsr(partition, x_form(register, 146)),
+        Number::Wrtee => msr::wrtee(partition, x_form(register, 131)),
+        Number::DisableInterrupts => msr::wrteei(partition, x_form(0, 163)),
+        Number::EnableInterrupts => msr::wrteei(partition, x_form(0, 163) | 0x8000),
+        Number::Rfi => rfi::rfi(partition, x_form(0, 50)),
+        Number::Rfci => rfi::rfci(partition, x_form(0, 51)),
+        Number::ConsoleWrite | Number::ConsoleRead => console(partition, number),
+        Number::Yield => {
+            system.yield_requested = true;
+            partition_result(&mut system.partitions[index], 0)
+        }
+        Number::SetSchedule | Number::ChannelOpen | Number::ChannelNotify => fail(partition, Error::NoSuchCall),
+    }
+}
+
+#[cfg(feature = "drivers")]
+fn console(partition: &mut crate::system::Partition, number: Number) -> Outcome {
+    let (address, length) = (partition.vcpu.gpr[3], partition.vcpu.gpr[4]);
+    let result = match number {
+        Number::ConsoleWrite => crate::drivers::write(partition, address, length),
+        _ => crate::drivers::read(partition, address, length),
+    };
+    match result {
+        Ok(bytes) => partition_result(partition, bytes),
+        Err(error) => fail(partition, error),
+    }
+}
+
+#[cfg(not(feature = "drivers"))]
+fn console(partition: &mut crate::system::Partition, _number: Number) -> Outcome {
+    fail(partition, Error::NoSuchCall)
+}
+
+fn partition_result(partition: &mut crate::system::Partition, value: u32) -> Outcome {
+    partition.vcpu.gpr[3] = value;
+    Outcome::Next
+}
+
+fn fail(partition: &mut crate::system::Partition, error: Error) -> Outcome {
+    partition_result(partition, error as i32 as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use irfm::spr::msr as bits;
+
+    fn system() -> System {
+        let mut system = System::new();
+        system.count = 1;
+        system.partitions[0].state = crate::system::State::Runnable;
+        system
+    }
+
+    #[test]
+    fn version_answers_and_unknown_numbers_fail_without_stopping_the_guest() {
+        let mut s = system();
+        assert_eq!(call(&mut s, 0, Number::Version as u8, 0), Outcome::Next);
+        assert_eq!(s.partitions[0].vcpu.gpr[3], VERSION);
+        assert_eq!(call(&mut s, 0, 200, 0), Outcome::Next);
+        assert_eq!(s.partitions[0].vcpu.gpr[3] as i32, Error::NoSuchCall as i32);
+    }
+
+    #[test]
+    fn the_mtmsr_hypercall_is_the_mtmsr_emulation() {
+        let mut s = system();
+        s.partitions[0].vcpu.gpr[9] = bits::EE | bits::FP;
+        assert_eq!(call(&mut s, 0, Number::Mtmsr as u8, 9), Outcome::Next);
+        assert_eq!(s.partitions[0].vcpu.msr, bits::EE | bits::FP);
+        assert_eq!(call(&mut s, 0, Number::DisableInterrupts as u8, 0), Outcome::Next);
+        assert_eq!(s.partitions[0].vcpu.msr, bits::FP);
+    }
+}

@@ -1,0 +1,100 @@
+//! IRFM pages (feature `irfm`): each partition's read-only and read-write register pages.
+//!
+//! The layout is `irfm::page`'s. Each partition owns two 4 KiB pages of microvisor memory, mapped
+//! at `irfm::page::RO_PAGE` (no write permission) and `RW_PAGE` in its address space, under its
+//! one-to-one TID and, with `tlb-virt`, its shadow TID. While the guest runs, the pages are the
+//! truth for what it reads and writes through them; while the microvisor runs, the register file
+//! is: the read-write page is read back into the `Vcpu` when a trap enters the Rust path, and both
+//! pages are written from it when the guest resumes. (The assembly fast path does not go through
+//! Rust: with `irfm-fallback` it reads and writes the pages itself; without, a guest that mixes
+//! trapped and mapped accesses to one register between two slow traps may see two values — a
+//! fully para-virtualized guest never does.)
+//!
+//! The pages are the guest kernel's: they sit in zone [`crate::partition::IRFM_ZONE`], which the
+//! real ZPR opens only while the guest is in its supervisor mode. In its user mode an IRFM load or
+//! store (which replaced a privileged instruction) raises a data storage interrupt that the
+//! dispatcher turns into the privileged-instruction program interrupt the original instruction
+//! would have raised, at the same address.
+
+use crate::arch::ppc405::tlb::{self, hi, lo, Entry};
+use crate::system::Partition;
+use crate::vcpu::Spr;
+use irfm::page::{PAGE_BYTES, RO_PAGE, RO_SPRS, RW_PAGE};
+
+/// Words in a page.
+const WORDS: usize = PAGE_BYTES as usize / 4;
+
+/// A partition's two pages, read-only first; page-aligned as the TLB needs.
+#[derive(Clone, Copy, Debug)]
+#[repr(C, align(4096))]
+pub struct Pages {
+    /// The read-only page.
+    pub ro: [u32; WORDS],
+    /// The read-write page.
+    pub rw: [u32; WORDS],
+}
+
+impl Pages {
+    /// Both pages zero.
+    pub const ZERO: Pages = Pages { ro: [0; WORDS], rw: [0; WORDS] };
+
+    /// Real address of the read-only page (the read-write page follows it).
+    pub fn real_address(&self) -> u32 {
+        self as *const Pages as usize as u32
+    }
+}
+
+/// Maps the pages into partition `index`'s address space under `tid`, from real TLB slot `*slot`.
+pub fn map(pages: &Pages, tid: u8, slot: &mut usize) -> bool {
+    let base = pages.real_address();
+    for (address, real, write) in [(RO_PAGE, base, 0), (RW_PAGE, base + PAGE_BYTES, lo::WR)] {
+        if *slot >= tlb::ENTRIES {
+            return false;
+        }
+        let zone = u32::from(crate::partition::IRFM_ZONE) << lo::ZSEL_SHIFT;
+        let entry = Entry { hi: address | (1 << hi::SIZE_SHIFT) | hi::V, lo: real | write | zone, tid };
+        tlb::write(*slot, entry, 0);
+        *slot += 1;
+    }
+    true
+}
+
+/// The guest may have written SRR0–3 and SPRG0–3 in its read-write page: take them.
+pub fn load(partition: &mut Partition, pages: &Pages) {
+    partition.vcpu.sprs[..8].copy_from_slice(&pages.rw[..8]);
+}
+
+/// Writes the register file's view into both pages before the guest runs again.
+pub fn store(partition: &Partition, pages: &mut Pages) {
+    let vcpu = &partition.vcpu;
+    pages.rw[..8].copy_from_slice(&vcpu.sprs[..8]);
+    pages.ro[irfm::page::RO_MSR as usize] = vcpu.msr;
+    for (slot, number) in RO_SPRS.iter().enumerate() {
+        pages.ro[1 + slot] = match *number {
+            irfm::spr::EVPR => u32::from(vcpu.evpr) << 16,
+            irfm::spr::PID => u32::from(vcpu.pid),
+            irfm::spr::PVR => crate::arch::ppc405::spr::pvr(),
+            irfm::spr::TCR => vcpu.tcr,
+            number => Spr::index_of(number).map_or(0, |index| vcpu.sprs[index]),
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pages_carry_the_register_file_both_ways() {
+        let mut partition = Partition::EMPTY;
+        let mut pages = Pages::ZERO;
+        partition.vcpu[Spr::Srr0] = 0x1234;
+        partition.vcpu[Spr::Esr] = 0x0800_0000;
+        partition.vcpu.msr = 0x8000;
+        store(&partition, &mut pages);
+        assert_eq!((pages.rw[0], pages.ro[0], pages.ro[1]), (0x1234, 0x8000, 0x0800_0000));
+        pages.rw[5] = 0xabcd; // the guest writes SPRG1 with a store
+        load(&mut partition, &pages);
+        assert_eq!(partition.vcpu[Spr::Sprg1], 0xabcd);
+    }
+}
