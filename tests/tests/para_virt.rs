@@ -47,3 +47,61 @@ fn assert_same(native: &str, virtualized: &str) {
     assert!(differing.is_empty(), "transcripts differ:\n{}", differing.join("\n"));
     assert_eq!(native.lines().count(), virtualized.lines().count(), "line counts differ; virtualized ends: {:?}", virtualized.lines().rev().take(3).collect::<Vec<_>>());
 }
+
+#[test]
+#[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
+fn the_console_driver_prefixes_each_line_and_refuses_wild_buffers() {
+    let output = run("microvisor-para", &image("pv-console"), Mode::Para);
+    let lines: Vec<&str> = output.lines().collect();
+    assert_eq!(lines[0], "[VM 0] para-virtual guest: hello through the console driver");
+    assert_eq!(lines[1], "[VM 0] a line written in three hypercalls");
+    // Version 1; features IRFM | fallback | drivers; errors: BadArgument (2) for both buffers.
+    assert_eq!(lines[2], "version 1, features 0x00000007, wild buffer 2, oversized 2");
+}
+
+#[test]
+#[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
+fn hypercalls_are_illegal_instructions_in_a_fully_virtualized_partition() {
+    let spec = PartitionSpec { mode: Mode::Full, ..PartitionSpec::full(image("pv-console")) };
+    let system = pack(&image("microvisor-para"), &[spec]);
+    let options = qemu_runner::Options { timeout: std::time::Duration::from_secs(5), ..Default::default() };
+    let transcript = qemu_runner::run(&system, options).unwrap();
+    let _ = std::fs::remove_file(system);
+    // The guest has no vectors: its illegal-instruction interrupt runs into zeros; nothing is printed
+    // through the driver.
+    assert!(!transcript.uart0.contains("[VM 0]"), "{}", transcript.uart0);
+}
+
+#[test]
+#[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
+fn a_corrupt_table_is_refused_and_the_guest_runs_fully_virtualized() {
+    let patched = previrt_patched(&conformance(1, 0));
+    let native = boot_for(&patched, 60).uart0;
+    // Flip one byte of the table's first entry: the checksum no longer matches.
+    let mut bytes = std::fs::read(&patched).unwrap();
+    let file = object::File::parse(&bytes[..]).unwrap();
+    use object::{Object, ObjectSection};
+    let section = file.section_by_name(irfm::table::SECTION).expect("a .previrt section");
+    let (offset, _) = section.file_range().unwrap();
+    drop(file);
+    bytes[offset as usize + irfm::table::HEADER_SIZE + 5] ^= 0x01;
+    let corrupt = patched.with_extension("corrupt.elf");
+    std::fs::write(&corrupt, bytes).unwrap();
+    let virtualized = run("microvisor-para", &corrupt, Mode::Previrt);
+    let report = virtualized.lines().next().unwrap();
+    assert_eq!(report, "microvisor: VM 0: pre-virtualization table refused (table does not validate); running fully virtualized");
+    assert_same(&native, &guest_lines(&virtualized));
+}
+
+#[test]
+#[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
+fn a_microvisor_without_previrt_runs_a_patched_guest_fully_virtualized() {
+    let patched = previrt_patched(&conformance(1, 0));
+    let native = boot_for(&patched, 60).uart0;
+    let virtualized = run("microvisor", &patched, Mode::Previrt);
+    assert_eq!(
+        virtualized.lines().next().unwrap(),
+        "microvisor: VM 0: pre-virtualization is not in this build; running fully virtualized"
+    );
+    assert_same(&native, &guest_lines(&virtualized));
+}
