@@ -1,11 +1,17 @@
-//! The system image: how the packer tells the microvisor where its partitions are.
+//! The system image: how the packer tells the microvisor what its partitions are.
 //!
-//! `cargo xtask` builds one bootable ELF from the microvisor and the guest images (see
-//! `xtask/src/system_image.rs`): each guest's loadable segments are copied to its partition's real
-//! memory, and a [`PartitionTable`] is written, big-endian, over the microvisor's `.partitions`
-//! section (symbol [`TABLE_SYMBOL`]). The microvisor reads it once at boot and validates every field
-//! before it trusts any of them. Nothing else about a guest is known in advance: any PPC405 ELF can be
-//! a guest.
+//! `linker/` (crate `system-image`) builds one bootable ELF from the microvisor and the guest
+//! images, from a system configuration (`system.toml`): each guest's loadable segments are copied
+//! to its partition's real memory, a pristine copy of them is kept in the microvisor's memory (so
+//! the health monitor can restart the partition), and a [`SystemTable`] is written, big-endian,
+//! over the microvisor's `.partitions` section (symbol [`TABLE_SYMBOL`]). The microvisor reads it
+//! once at boot and checks every field before it trusts any of them. Nothing else about a guest is
+//! known in advance: any PPC405 ELF can be a guest.
+//!
+//! Layout, in 32-bit big-endian words: a header (magic, version, partition count, checksum of all
+//! later words), [`MAX_PARTITIONS`] descriptors of [`DESCRIPTOR_WORDS`], the schedule (policy, slot
+//! count, then [`MAX_SLOTS`] pairs of partition and ticks), the channels (count, then
+//! [`MAX_CHANNELS`] triples of the two partitions, the real page, the guest address).
 
 /// Symbol of the table in the microvisor's ELF.
 pub const TABLE_SYMBOL: &str = "PARTITION_TABLE";
@@ -14,17 +20,30 @@ pub const TABLE_MAGIC: u32 = 0x5041_5254;
 /// First word of the table as the microvisor is linked, before packing: "NONE".
 pub const EMPTY_MAGIC: u32 = 0x4e4f_4e45;
 /// Version of this layout.
-pub const TABLE_VERSION: u32 = 2;
+pub const TABLE_VERSION: u32 = 3;
 /// Partitions a system can have.
 pub const MAX_PARTITIONS: usize = 4;
-/// Bytes of one encoded [`PartitionDescriptor`].
-pub const DESCRIPTOR_BYTES: usize = 32;
-/// Bytes of the encoded table: magic, version, count, checksum, then the descriptors.
-pub const TABLE_BYTES: usize = 16 + MAX_PARTITIONS * DESCRIPTOR_BYTES;
+/// Slots in a cyclic schedule's major frame.
+pub const MAX_SLOTS: usize = 8;
+/// Inter-partition channels.
+pub const MAX_CHANNELS: usize = 4;
+/// Words of one encoded [`PartitionDescriptor`].
+pub const DESCRIPTOR_WORDS: usize = 16;
+const SCHEDULE_AT: usize = 4 + MAX_PARTITIONS * DESCRIPTOR_WORDS;
+const CHANNELS_AT: usize = SCHEDULE_AT + 2 + 2 * MAX_SLOTS;
+/// Words of the encoded table.
+pub const TABLE_WORDS: usize = CHANNELS_AT + 1 + 3 * MAX_CHANNELS;
+/// Bytes of the encoded table.
+pub const TABLE_BYTES: usize = 4 * TABLE_WORDS;
 /// Real memory of partition `n` starts at `(n + 1) * PARTITION_STRIDE`: each partition owns one
 /// 16 MiB TLB page, aligned as the 405 requires (PPC405 manual, section 7.2.2); the first 16 MiB
 /// belong to the microvisor.
 pub const PARTITION_STRIDE: u32 = 16 << 20;
+/// Where the packer puts the pristine copies of the guest images (in the microvisor's 16 MiB).
+pub const IMAGE_COPIES: u32 = 4 << 20;
+/// Where the packer puts the IPCM channels' shared pages (in the microvisor's 16 MiB), one 4 KiB
+/// page each.
+pub const CHANNEL_PAGES: u32 = 12 << 20;
 
 /// A device of the board a partition can be granted (bit `1 << device as u32` in
 /// [`PartitionDescriptor::devices`]). The microvisor's platform module says where each one is.
@@ -70,6 +89,47 @@ pub enum Mode {
     Previrt = 2,
 }
 
+/// What the guest sees at UART0's address (0xEF600300): I/O address-map translation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Console {
+    /// The real UART0, if the partition was granted it (device `uart0`); else nothing.
+    Direct = 0,
+    /// An emulated UART: each access traps; output goes to UART0 with a `[VM n] ` prefix per line.
+    Emulated = 1,
+    /// The real UART1, reached by emulation (the two UARTs share a 4 KiB page and sit 0x100
+    /// apart, and QEMU maps no page below 4 KiB: only a trap can move one onto the other).
+    Uart1 = 2,
+}
+
+/// What the health monitor does about an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Action {
+    /// Stop the partition, with a report.
+    Halt = 0,
+    /// Restart the partition from its pristine image, with a report.
+    Restart = 1,
+    /// Report only (where the partition can go on).
+    Log = 2,
+}
+
+/// A partition's health-monitor actions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Health {
+    /// For a fault the microvisor cannot reflect (the partition cannot go on: `Log` halts too).
+    pub on_fault: Action,
+    /// For the virtual watchdog's reset.
+    pub on_watchdog: Action,
+    /// For a budget overrun (fixed-priority scheduling).
+    pub on_overrun: Action,
+}
+
+impl Health {
+    /// What a bare 405 does: stop on a fault, reset on the watchdog, nothing for overruns.
+    pub const DEFAULT: Health = Health { on_fault: Action::Halt, on_watchdog: Action::Restart, on_overrun: Action::Log };
+}
+
 /// One partition, as the packer describes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PartitionDescriptor {
@@ -83,10 +143,58 @@ pub struct PartitionDescriptor {
     pub devices: u32,
     /// How it runs.
     pub mode: Mode,
+    /// What it sees at UART0's address.
+    pub console: Console,
+    /// Fixed-priority scheduling: 0 is the highest.
+    pub priority: u8,
     /// Guest address of its pre-virtualization table (`irfm::table`), 0 if it has none.
     pub previrt_table: u32,
+    /// Fixed-priority scheduling: time-base ticks it may run per period (0: no budget).
+    pub budget: u32,
+    /// Fixed-priority scheduling: the budget's period in time-base ticks.
+    pub period: u32,
+    /// Health-monitor actions.
+    pub health: Health,
+    /// Real address of its pristine image copy (see [`image_copy`]), 0 if none.
+    pub image_copy: u32,
+    /// Bytes of that copy.
+    pub image_bytes: u32,
     /// Name for reports (ASCII, NUL-padded).
     pub name: [u8; 8],
+}
+
+/// How the partitions share the processor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Policy {
+    /// Runnable partitions in turn, 10 ms each.
+    RoundRobin = 0,
+    /// A major frame of fixed slots (ARINC 653 style): a slot's time is its partition's, used or not.
+    Cyclic = 1,
+    /// The highest-priority runnable partition with budget left.
+    FixedPriority = 2,
+}
+
+/// The schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Schedule {
+    /// The policy.
+    pub policy: Policy,
+    /// Cyclic: the slots in use.
+    pub slot_count: usize,
+    /// Cyclic: (partition, time-base ticks), in frame order.
+    pub slots: [(u8, u32); MAX_SLOTS],
+}
+
+/// An inter-partition channel: one shared page both ends map at `address`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Channel {
+    /// The two partitions it joins.
+    pub ends: [u8; 2],
+    /// Real address of its page (4 KiB, in the microvisor's memory).
+    pub page: u32,
+    /// Guest address where both ends see it.
+    pub address: u32,
 }
 
 /// Why a table cannot be trusted.
@@ -102,81 +210,181 @@ pub enum TableError {
     BadCount,
     /// The checksum does not match.
     BadChecksum,
-    /// A descriptor with an unknown mode.
-    BadMode,
+    /// A field with a value no enum has.
+    BadCode,
 }
 
-/// A validated table.
+/// A whole system: what the packer writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PartitionTable {
+pub struct SystemTable {
     /// Partitions in use.
     pub count: usize,
     /// Their descriptors (`..count`).
     pub partitions: [PartitionDescriptor; MAX_PARTITIONS],
+    /// The schedule.
+    pub schedule: Schedule,
+    /// Channels in use.
+    pub channel_count: usize,
+    /// The channels.
+    pub channels: [Channel; MAX_CHANNELS],
 }
 
-const EMPTY_DESCRIPTOR: PartitionDescriptor =
-    PartitionDescriptor { real_base: 0, size: 0, entry: 0, devices: 0, mode: Mode::Full, previrt_table: 0, name: [0; 8] };
+/// A descriptor with every field zero (the microvisor's unused slots; all-zero keeps them in .bss).
+pub const ZERO_DESCRIPTOR: PartitionDescriptor = PartitionDescriptor {
+    health: Health { on_fault: Action::Halt, on_watchdog: Action::Halt, on_overrun: Action::Halt },
+    ..EMPTY_DESCRIPTOR
+};
 
-fn word(bytes: &[u8], at: usize) -> u32 {
-    u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+/// A descriptor with everything zero or default.
+pub const EMPTY_DESCRIPTOR: PartitionDescriptor = PartitionDescriptor {
+    real_base: 0,
+    size: 0,
+    entry: 0,
+    devices: 0,
+    mode: Mode::Full,
+    console: Console::Direct,
+    priority: 0,
+    previrt_table: 0,
+    budget: 0,
+    period: 0,
+    health: Health::DEFAULT,
+    image_copy: 0,
+    image_bytes: 0,
+    name: [0; 8],
+};
+
+const EMPTY_CHANNEL: Channel = Channel { ends: [0; 2], page: 0, address: 0 };
+
+fn checksum(word: impl Fn(usize) -> u32) -> u32 {
+    (4..TABLE_WORDS).fold(0u32, |sum, index| sum.rotate_left(5) ^ word(index))
 }
 
-fn put(bytes: &mut [u8], at: usize, value: u32) {
-    bytes[at..at + 4].copy_from_slice(&value.to_be_bytes());
-}
-
-/// Sum of the descriptor words, rotated so that swapped words change it.
-fn checksum(descriptors: &[u8]) -> u32 {
-    descriptors.chunks_exact(4).fold(0u32, |sum, chunk| {
-        sum.rotate_left(5) ^ u32::from_be_bytes([chunk[0], chunk[1], chunk[2], chunk[3]])
+fn mode(code: u32) -> Result<Mode, TableError> {
+    Ok(match code {
+        0 => Mode::Full,
+        1 => Mode::Para,
+        2 => Mode::Previrt,
+        _ => return Err(TableError::BadCode),
     })
 }
 
-impl PartitionTable {
-    /// An empty table.
+fn console(code: u32) -> Result<Console, TableError> {
+    Ok(match code {
+        0 => Console::Direct,
+        1 => Console::Emulated,
+        2 => Console::Uart1,
+        _ => return Err(TableError::BadCode),
+    })
+}
+
+fn action(code: u32) -> Result<Action, TableError> {
+    Ok(match code {
+        0 => Action::Halt,
+        1 => Action::Restart,
+        2 => Action::Log,
+        _ => return Err(TableError::BadCode),
+    })
+}
+
+impl SystemTable {
+    /// Nothing configured: no partition, round-robin, no channel.
     pub const fn new() -> Self {
-        PartitionTable { count: 0, partitions: [EMPTY_DESCRIPTOR; MAX_PARTITIONS] }
+        SystemTable {
+            count: 0,
+            partitions: [EMPTY_DESCRIPTOR; MAX_PARTITIONS],
+            schedule: Schedule { policy: Policy::RoundRobin, slot_count: 0, slots: [(0, 0); MAX_SLOTS] },
+            channel_count: 0,
+            channels: [EMPTY_CHANNEL; MAX_CHANNELS],
+        }
     }
 
-    /// The table as the packer writes it.
+    /// The table as words, as the packer writes them (big-endian in the image).
+    pub fn encode_words(&self) -> [u32; TABLE_WORDS] {
+        let mut words = [0u32; TABLE_WORDS];
+        words[0] = TABLE_MAGIC;
+        words[1] = TABLE_VERSION;
+        words[2] = self.count as u32;
+        for (index, p) in self.partitions.iter().enumerate().take(self.count) {
+            let at = 4 + index * DESCRIPTOR_WORDS;
+            words[at] = p.real_base;
+            words[at + 1] = p.size;
+            words[at + 2] = p.entry;
+            words[at + 3] = p.devices;
+            words[at + 4] = p.mode as u32 | (p.console as u32) << 8 | u32::from(p.priority) << 16;
+            words[at + 5] = p.previrt_table;
+            words[at + 6] = p.budget;
+            words[at + 7] = p.period;
+            let health = p.health;
+            words[at + 8] = health.on_fault as u32 | (health.on_watchdog as u32) << 8 | (health.on_overrun as u32) << 16;
+            words[at + 9] = p.image_copy;
+            words[at + 10] = p.image_bytes;
+            words[at + 12] = u32::from_be_bytes([p.name[0], p.name[1], p.name[2], p.name[3]]);
+            words[at + 13] = u32::from_be_bytes([p.name[4], p.name[5], p.name[6], p.name[7]]);
+        }
+        words[SCHEDULE_AT] = self.schedule.policy as u32;
+        words[SCHEDULE_AT + 1] = self.schedule.slot_count as u32;
+        for (index, (partition, ticks)) in self.schedule.slots.iter().enumerate().take(self.schedule.slot_count) {
+            words[SCHEDULE_AT + 2 + 2 * index] = u32::from(*partition);
+            words[SCHEDULE_AT + 3 + 2 * index] = *ticks;
+        }
+        words[CHANNELS_AT] = self.channel_count as u32;
+        for (index, channel) in self.channels.iter().enumerate().take(self.channel_count) {
+            let at = CHANNELS_AT + 1 + 3 * index;
+            words[at] = u32::from(channel.ends[0]) << 8 | u32::from(channel.ends[1]);
+            words[at + 1] = channel.page;
+            words[at + 2] = channel.address;
+        }
+        words[3] = checksum(|index| words[index]);
+        words
+    }
+
+    /// The table as the packer writes it into the image.
     pub fn encode(&self) -> [u8; TABLE_BYTES] {
         let mut bytes = [0u8; TABLE_BYTES];
-        put(&mut bytes, 0, TABLE_MAGIC);
-        put(&mut bytes, 4, TABLE_VERSION);
-        put(&mut bytes, 8, self.count as u32);
-        for (index, partition) in self.partitions.iter().enumerate().take(self.count) {
-            let at = 16 + index * DESCRIPTOR_BYTES;
-            put(&mut bytes, at, partition.real_base);
-            put(&mut bytes, at + 4, partition.size);
-            put(&mut bytes, at + 8, partition.entry);
-            put(&mut bytes, at + 12, partition.devices);
-            bytes[at + 16] = partition.mode as u8;
-            put(&mut bytes, at + 20, partition.previrt_table);
-            bytes[at + 24..at + 32].copy_from_slice(&partition.name);
+        for (chunk, word) in bytes.chunks_exact_mut(4).zip(self.encode_words()) {
+            chunk.copy_from_slice(&word.to_be_bytes());
         }
-        let sum = checksum(&bytes[16..]);
-        put(&mut bytes, 12, sum);
         bytes
     }
 
-    /// Reads and validates a table from its bytes (the packer's tests; the microvisor reads words
-    /// with [`check_header`] and [`descriptor`]).
-    pub fn decode(bytes: &[u8; TABLE_BYTES]) -> Result<Self, TableError> {
-        let word = |index: usize| self::word(bytes, 4 * index);
-        let count = check_header(word)?;
-        let mut table = PartitionTable::new();
+    /// Reads and checks a table, word `i` read with `word(i)` (the microvisor reads them one by one).
+    pub fn decode(word: impl Fn(usize) -> u32) -> Result<Self, TableError> {
+        let count = check_header(&word)?;
+        let mut table = SystemTable::new();
         table.count = count;
         for (index, partition) in table.partitions.iter_mut().enumerate().take(count) {
-            *partition = descriptor(word, index)?;
+            *partition = descriptor(&word, index)?;
+        }
+        table.schedule = schedule(&word)?;
+        let channel_count = word(CHANNELS_AT) as usize;
+        if channel_count > MAX_CHANNELS {
+            return Err(TableError::BadCount);
+        }
+        table.channel_count = channel_count;
+        for (index, channel) in table.channels.iter_mut().enumerate().take(channel_count) {
+            let at = CHANNELS_AT + 1 + 3 * index;
+            let ends = word(at);
+            *channel = Channel { ends: [(ends >> 8) as u8, ends as u8], page: word(at + 1), address: word(at + 2) };
         }
         Ok(table)
     }
+
+    /// Reads a table from its bytes (the packer's own checks).
+    pub fn decode_bytes(bytes: &[u8; TABLE_BYTES]) -> Result<Self, TableError> {
+        SystemTable::decode(|index| {
+            u32::from_be_bytes([bytes[4 * index], bytes[4 * index + 1], bytes[4 * index + 2], bytes[4 * index + 3]])
+        })
+    }
 }
 
-/// Checks a table's magic, version, count and checksum, reading word `i` with `word(i)`;
-/// returns how many partitions it describes.
-pub fn check_header(word: impl Fn(usize) -> u32) -> Result<usize, TableError> {
+impl Default for SystemTable {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Checks a table's magic, version, count and checksum; returns how many partitions it describes.
+pub fn check_header(word: &impl Fn(usize) -> u32) -> Result<usize, TableError> {
     match word(0) {
         TABLE_MAGIC => {}
         EMPTY_MAGIC => return Err(TableError::Empty),
@@ -189,60 +397,82 @@ pub fn check_header(word: impl Fn(usize) -> u32) -> Result<usize, TableError> {
     if count == 0 || count > MAX_PARTITIONS {
         return Err(TableError::BadCount);
     }
-    let sum = (4..TABLE_BYTES / 4).fold(0u32, |sum, index| sum.rotate_left(5) ^ word(index));
-    if word(3) != sum {
+    if word(3) != checksum(word) {
         return Err(TableError::BadChecksum);
     }
     Ok(count)
 }
 
 /// Partition `index` of a table whose header [`check_header`] accepted.
-pub fn descriptor(word: impl Fn(usize) -> u32, index: usize) -> Result<PartitionDescriptor, TableError> {
-    let at = 4 + index * DESCRIPTOR_BYTES / 4;
-    let mode = match word(at + 4) >> 24 {
-        0 => Mode::Full,
-        1 => Mode::Para,
-        2 => Mode::Previrt,
-        _ => return Err(TableError::BadMode),
-    };
+pub fn descriptor(word: &impl Fn(usize) -> u32, index: usize) -> Result<PartitionDescriptor, TableError> {
+    let at = 4 + index * DESCRIPTOR_WORDS;
+    let kinds = word(at + 4);
+    let health = word(at + 8);
     let mut name = [0u8; 8];
-    for (chunk, offset) in name.chunks_exact_mut(4).zip(6..8) {
-        chunk.copy_from_slice(&word(at + offset).to_be_bytes());
-    }
+    name[..4].copy_from_slice(&word(at + 12).to_be_bytes());
+    name[4..].copy_from_slice(&word(at + 13).to_be_bytes());
     Ok(PartitionDescriptor {
         real_base: word(at),
         size: word(at + 1),
         entry: word(at + 2),
         devices: word(at + 3),
-        mode,
+        mode: mode(kinds & 0xff)?,
+        console: console((kinds >> 8) & 0xff)?,
+        priority: (kinds >> 16) as u8,
         previrt_table: word(at + 5),
+        budget: word(at + 6),
+        period: word(at + 7),
+        health: Health {
+            on_fault: action(health & 0xff)?,
+            on_watchdog: action((health >> 8) & 0xff)?,
+            on_overrun: action((health >> 16) & 0xff)?,
+        },
+        image_copy: word(at + 9),
+        image_bytes: word(at + 10),
         name,
     })
 }
 
-impl Default for PartitionTable {
-    fn default() -> Self {
-        Self::new()
+/// The schedule of a table whose header [`check_header`] accepted.
+pub fn schedule(word: &impl Fn(usize) -> u32) -> Result<Schedule, TableError> {
+    let policy = match word(SCHEDULE_AT) {
+        0 => Policy::RoundRobin,
+        1 => Policy::Cyclic,
+        2 => Policy::FixedPriority,
+        _ => return Err(TableError::BadCode),
+    };
+    let slot_count = word(SCHEDULE_AT + 1) as usize;
+    if slot_count > MAX_SLOTS {
+        return Err(TableError::BadCount);
     }
+    let mut slots = [(0u8, 0u32); MAX_SLOTS];
+    for (index, slot) in slots.iter_mut().enumerate().take(slot_count) {
+        *slot = (word(SCHEDULE_AT + 2 + 2 * index) as u8, word(SCHEDULE_AT + 3 + 2 * index));
+    }
+    Ok(Schedule { policy, slot_count, slots })
 }
 
 /// The table as the microvisor is linked: [`EMPTY_MAGIC`] and zeros (kept in `.data` by the magic).
-pub const fn empty_table_bytes() -> [u8; TABLE_BYTES] {
-    let mut bytes = [0u8; TABLE_BYTES];
-    let magic = EMPTY_MAGIC.to_be_bytes();
-    bytes[0] = magic[0];
-    bytes[1] = magic[1];
-    bytes[2] = magic[2];
-    bytes[3] = magic[3];
-    bytes
+pub const fn empty_table_words() -> [u32; TABLE_WORDS] {
+    let mut words = [0u32; TABLE_WORDS];
+    words[0] = EMPTY_MAGIC;
+    words
+}
+
+/// A pristine image copy, as the packer lays it out at [`PartitionDescriptor::image_copy`]:
+/// segments one after the other, each a header of three words (guest physical address, bytes in
+/// the file, bytes in memory) and its file bytes padded to a word.
+pub mod image_copy {
+    /// Words of a segment header.
+    pub const HEADER_WORDS: usize = 3;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn sample() -> PartitionTable {
-        let mut table = PartitionTable::new();
+    fn sample() -> SystemTable {
+        let mut table = SystemTable::new();
         table.count = 2;
         table.partitions[0] = PartitionDescriptor {
             real_base: PARTITION_STRIDE,
@@ -250,40 +480,50 @@ mod tests {
             entry: 0x4000,
             devices: 1 << Device::Uart0 as u32,
             mode: Mode::Full,
+            console: Console::Emulated,
+            priority: 3,
             previrt_table: 0x8000,
+            budget: 1000,
+            period: 5000,
+            health: Health { on_fault: Action::Restart, on_watchdog: Action::Halt, on_overrun: Action::Log },
+            image_copy: IMAGE_COPIES,
+            image_bytes: 0x1234,
             name: *b"rtos\0\0\0\0",
         };
         table.partitions[1] = PartitionDescriptor { real_base: 2 * PARTITION_STRIDE, mode: Mode::Previrt, ..table.partitions[0] };
+        table.schedule = Schedule { policy: Policy::Cyclic, slot_count: 2, slots: [(0, 100), (1, 200), (0, 0), (0, 0), (0, 0), (0, 0), (0, 0), (0, 0)] };
+        table.channel_count = 1;
+        table.channels[0] = Channel { ends: [0, 1], page: CHANNEL_PAGES, address: 0x00f0_0000 };
         table
     }
 
     #[test]
     fn encode_then_decode_round_trips() {
         let table = sample();
-        assert_eq!(PartitionTable::decode(&table.encode()), Ok(table));
+        assert_eq!(SystemTable::decode_bytes(&table.encode()), Ok(table));
     }
 
     #[test]
     fn an_unpacked_microvisor_reads_as_empty() {
-        assert_eq!(PartitionTable::decode(&empty_table_bytes()), Err(TableError::Empty));
+        let words = empty_table_words();
+        assert_eq!(SystemTable::decode(|i| words[i]), Err(TableError::Empty));
     }
 
     #[test]
     fn a_flipped_bit_fails_the_checksum() {
         let mut bytes = sample().encode();
-        bytes[16 + 9] ^= 0x40;
-        assert_eq!(PartitionTable::decode(&bytes), Err(TableError::BadChecksum));
+        bytes[4 * 4 + 9] ^= 0x40;
+        assert_eq!(SystemTable::decode_bytes(&bytes), Err(TableError::BadChecksum));
     }
 
     #[test]
-    fn counts_and_modes_out_of_range_are_refused() {
-        let mut bytes = sample().encode();
-        bytes[11] = 9;
-        assert_eq!(PartitionTable::decode(&bytes), Err(TableError::BadCount));
-        let mut bytes = sample().encode();
-        bytes[16 + 16] = 7;
-        let sum = checksum(&bytes[16..]);
-        put(&mut bytes, 12, sum);
-        assert_eq!(PartitionTable::decode(&bytes), Err(TableError::BadMode));
+    fn counts_and_codes_out_of_range_are_refused() {
+        let mut words = sample().encode_words();
+        words[2] = 9;
+        assert_eq!(SystemTable::decode(|i| words[i]), Err(TableError::BadCount));
+        let mut words = sample().encode_words();
+        words[4 + 4] = 7; // mode 7
+        words[3] = checksum(|i| words[i]);
+        assert_eq!(SystemTable::decode(|i| words[i]), Err(TableError::BadCode));
     }
 }

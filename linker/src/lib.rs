@@ -8,12 +8,22 @@
 //! The output is written to a temporary file and renamed, so a failure leaves nothing half-written.
 #![forbid(unsafe_code)]
 
-use irfm::image::{Device, Mode, PartitionDescriptor, PartitionTable, MAX_PARTITIONS, PARTITION_STRIDE, TABLE_BYTES};
+pub mod config;
+
+pub use irfm::image::{Action, Console, Device, Health, Mode, Policy};
+use irfm::image::{
+    Channel, PartitionDescriptor, Schedule, SystemTable, CHANNEL_PAGES, IMAGE_COPIES, MAX_CHANNELS, MAX_PARTITIONS,
+    MAX_SLOTS, PARTITION_STRIDE, TABLE_BYTES,
+};
 use object::elf;
 use object::read::elf::{ElfFile32, FileHeader, ProgramHeader};
 use object::{Endianness, Object, ObjectSymbol};
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+/// Time-base ticks per microsecond on the ref405ep (333,333,330 Hz), for turning configured times
+/// into the ticks the microvisor counts.
+pub const TICKS_PER_MICROSECOND: f64 = 333.333_33;
 
 /// One partition to pack.
 #[derive(Clone, Debug)]
@@ -28,6 +38,16 @@ pub struct PartitionSpec {
     pub devices: Vec<Device>,
     /// How it runs.
     pub mode: Mode,
+    /// What it sees at UART0's address.
+    pub console: Console,
+    /// Fixed-priority scheduling: 0 is the highest.
+    pub priority: u8,
+    /// Fixed-priority scheduling: time-base ticks per period it may run (0: no budget).
+    pub budget: u32,
+    /// Fixed-priority scheduling: the period in ticks.
+    pub period: u32,
+    /// Health-monitor actions.
+    pub health: Health,
 }
 
 impl PartitionSpec {
@@ -42,7 +62,32 @@ impl PartitionSpec {
             memory: PARTITION_STRIDE,
             devices: vec![Device::Uart0, Device::Uart1, Device::Sram],
             mode: Mode::Full,
+            console: Console::Direct,
+            priority: 0,
+            budget: 0,
+            period: 0,
+            health: Health::DEFAULT,
         }
+    }
+}
+
+/// A whole system: partitions, schedule, channels.
+#[derive(Clone, Debug)]
+pub struct SystemSpec {
+    /// The partitions, partition 0 first.
+    pub partitions: Vec<PartitionSpec>,
+    /// How they share the processor.
+    pub policy: Policy,
+    /// Cyclic schedules: (partition index, ticks) per slot of the major frame.
+    pub slots: Vec<(u8, u32)>,
+    /// Channels: the two partitions each joins, and the guest address both see it at.
+    pub channels: Vec<([u8; 2], u32)>,
+}
+
+impl SystemSpec {
+    /// Partitions scheduled round-robin, no channel.
+    pub fn round_robin(partitions: Vec<PartitionSpec>) -> Self {
+        SystemSpec { partitions, policy: Policy::RoundRobin, slots: Vec::new(), channels: Vec::new() }
     }
 }
 
@@ -130,8 +175,29 @@ fn load(path: &Path, symbol: Option<&str>) -> Result<Loaded, Error> {
     Ok(Loaded { entry, segments, symbol })
 }
 
-/// Packs `microvisor` with `partitions` into `output`.
+/// Packs `microvisor` with `partitions` (round-robin, no channel) into `output`.
 pub fn pack(microvisor: &Path, partitions: &[PartitionSpec], output: &Path) -> Result<(), Error> {
+    pack_system(microvisor, &SystemSpec::round_robin(partitions.to_vec()), output)
+}
+
+/// The pristine copy of a guest's segments, as `irfm::image::image_copy` lays it out.
+fn image_copy(segments: &[Segment]) -> Vec<u8> {
+    let mut blob = Vec::new();
+    for segment in segments {
+        for word in [segment.address, segment.data.len() as u32, segment.memory_size] {
+            blob.extend_from_slice(&word.to_be_bytes());
+        }
+        blob.extend_from_slice(&segment.data);
+        while blob.len() % 4 != 0 {
+            blob.push(0);
+        }
+    }
+    blob
+}
+
+/// Packs a whole system into `output`.
+pub fn pack_system(microvisor: &Path, system: &SystemSpec, output: &Path) -> Result<(), Error> {
+    let partitions = &system.partitions;
     if partitions.is_empty() || partitions.len() > MAX_PARTITIONS {
         return Err(error(output, format!("a system has 1 to {MAX_PARTITIONS} partitions, not {}", partitions.len())));
     }
@@ -139,19 +205,32 @@ pub fn pack(microvisor: &Path, partitions: &[PartitionSpec], output: &Path) -> R
     let table_address = symbol
         .ok_or_else(|| error(microvisor, format!("no {} symbol: not a microvisor image", irfm::image::TABLE_SYMBOL)))?;
 
-    let mut table = PartitionTable::new();
+    let mut table = SystemTable::new();
     table.count = partitions.len();
+    let mut copies_at = IMAGE_COPIES;
     for (index, spec) in partitions.iter().enumerate() {
         let real_base = (index as u32 + 1) * PARTITION_STRIDE;
         if spec.memory == 0 || spec.memory > PARTITION_STRIDE || spec.memory % 4096 != 0 {
             return Err(error(&spec.image, "partition memory must be a multiple of 4 KiB, at most 16 MiB"));
+        }
+        for (other, earlier) in partitions[..index].iter().enumerate() {
+            // UART0 and UART1 share one 4 KiB page: granting either grants that page.
+            let uarts = |devices: &[Device]| devices.iter().any(|d| matches!(d, Device::Uart0 | Device::Uart1));
+            let shared = (uarts(&spec.devices) && uarts(&earlier.devices))
+                || (spec.devices.contains(&Device::Sram) && earlier.devices.contains(&Device::Sram));
+            if shared {
+                return Err(error(
+                    &spec.image,
+                    format!("partition {index} ({}) and partition {other} ({}) would share a device page", spec.name, earlier.name),
+                ));
+            }
         }
         let Loaded { entry: guest_entry, segments: guest_segments, symbol: previrt_table } =
             load(&spec.image, Some(irfm::table::SYMBOL))?;
         if spec.mode == Mode::Previrt && previrt_table.is_none() {
             return Err(error(&spec.image, "mode previrt, but no pre-virtualization table: run `previrt patch` on it first"));
         }
-        for segment in guest_segments {
+        for segment in &guest_segments {
             let end = u64::from(segment.address) + u64::from(segment.memory_size);
             if end > u64::from(spec.memory) {
                 return Err(error(
@@ -163,11 +242,19 @@ pub fn pack(microvisor: &Path, partitions: &[PartitionSpec], output: &Path) -> R
                     ),
                 ));
             }
-            segments.push(Segment { address: real_base + segment.address, ..segment });
         }
         if guest_entry >= spec.memory {
             return Err(error(&spec.image, format!("entry point {guest_entry:#x} outside the partition's memory")));
         }
+        let copy = image_copy(&guest_segments);
+        if u64::from(copies_at) + copy.len() as u64 > u64::from(CHANNEL_PAGES) {
+            return Err(error(&spec.image, "the guest images are too large to keep pristine copies (8 MiB in all)"));
+        }
+        segments.extend(guest_segments.into_iter().map(|segment| Segment { address: real_base + segment.address, ..segment }));
+        let copy_address = copies_at;
+        let copy_bytes = copy.len() as u32;
+        segments.push(Segment { address: copy_address, memory_size: copy_bytes, data: copy, flags: elf::PF_R });
+        copies_at = (copies_at + copy_bytes + 15) & !15;
         let mut name = [0u8; 8];
         let bytes = spec.name.as_bytes();
         name[..bytes.len().min(8)].copy_from_slice(&bytes[..bytes.len().min(8)]);
@@ -177,9 +264,39 @@ pub fn pack(microvisor: &Path, partitions: &[PartitionSpec], output: &Path) -> R
             entry: guest_entry,
             devices: spec.devices.iter().fold(0, |bits, device| bits | 1 << *device as u32),
             mode: spec.mode,
+            console: spec.console,
+            priority: spec.priority,
             previrt_table: previrt_table.unwrap_or(0),
+            budget: spec.budget,
+            period: spec.period,
+            health: spec.health,
+            image_copy: copy_address,
+            image_bytes: copy_bytes,
             name,
         };
+    }
+    if system.slots.len() > MAX_SLOTS {
+        return Err(error(output, format!("a cyclic schedule has at most {MAX_SLOTS} slots")));
+    }
+    let mut slots = [(0u8, 0u32); MAX_SLOTS];
+    for (slot, (partition, ticks)) in slots.iter_mut().zip(&system.slots) {
+        if usize::from(*partition) >= partitions.len() || *ticks == 0 {
+            return Err(error(output, "a schedule slot names no partition or lasts no time"));
+        }
+        *slot = (*partition, *ticks);
+    }
+    table.schedule = Schedule { policy: system.policy, slot_count: system.slots.len(), slots };
+    if system.channels.len() > MAX_CHANNELS {
+        return Err(error(output, format!("a system has at most {MAX_CHANNELS} channels")));
+    }
+    table.channel_count = system.channels.len();
+    for (index, (ends, address)) in system.channels.iter().enumerate() {
+        if ends.iter().any(|end| usize::from(*end) >= partitions.len()) || ends[0] == ends[1] || address % 4096 != 0 {
+            return Err(error(output, "a channel must join two partitions at a 4 KiB-aligned address"));
+        }
+        let page = CHANNEL_PAGES + 4096 * index as u32;
+        table.channels[index] = Channel { ends: *ends, page, address: *address };
+        segments.push(Segment { address: page, data: Vec::new(), memory_size: 4096, flags: elf::PF_R | elf::PF_W });
     }
 
     // Fill in the table where the microvisor's segment holds it.

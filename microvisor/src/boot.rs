@@ -1,13 +1,12 @@
 //! Boot: validate the partition table, build each partition, start the first one.
 
 use crate::arch::ppc405::dcr::{self as real_dcr, Uic};
-use crate::arch::ppc405::{spr as real, tlb, vectors};
+use crate::arch::ppc405::{tlb, vectors};
 use crate::console;
 use crate::platform::ref405ep;
 use crate::system::{Next, Partition, State, System};
-use crate::vcpu::Vcpu;
 use crate::arch::ppc405::boot as boot_table;
-use irfm::image::{self, Device, Mode, PartitionDescriptor, TableError, PARTITION_STRIDE};
+use irfm::image::{Device, Mode, PartitionDescriptor, SystemTable, TableError, PARTITION_STRIDE};
 
 /// Why a descriptor is refused (the packer checks these too; the microvisor trusts nothing it did
 /// not check itself).
@@ -36,38 +35,20 @@ fn describe(error: TableError) -> &'static str {
         TableError::BadVersion => "unknown version",
         TableError::BadCount => "bad partition count",
         TableError::BadChecksum => "bad checksum",
-        TableError::BadMode => "unknown mode",
+        TableError::BadCode => "a field with an unknown code",
     }
 }
 
-/// Builds partition `index` from its descriptor; `false` if its address space does not fit the TLB.
+/// Builds partition `index` from its descriptor (memory, devices, address space) and starts its
+/// guest; `false` if its address space does not fit the TLB.
 fn build(partition: &mut Partition, index: usize, descriptor: &PartitionDescriptor, slot: &mut usize) -> bool {
     partition.index = index as u8;
     partition.real_base = descriptor.real_base;
     partition.size = descriptor.size;
     partition.devices = descriptor.devices;
     partition.owned_lines = crate::partition::owned_lines(descriptor.devices);
-    // QEMU's -kernel boot passes a board-information block in r3 at 16 MiB − 0x80 (or the end of a
-    // smaller memory): give each guest its own copy, at the same place in its memory.
-    let board_info = descriptor.size - ref405ep::BOARD_INFO_BYTES;
-    let r3 = if crate::guest_mem::copy_board_info(
-        partition,
-        board_info,
-        ref405ep::BOARD_INFO,
-        ref405ep::BOARD_INFO_BYTES,
-    ) {
-        board_info
-    } else {
-        0
-    };
-    partition.vcpu = Vcpu::at_reset(descriptor.entry, ref405ep::BOOT_STACK, r3);
-    partition.uic = crate::vuic::VirtualUic::RESET;
-    partition.mode = para_virtual_mode(index, descriptor);
-    if !crate::partition::map(partition, index, slot) {
-        return false;
-    }
-    partition.state = State::Runnable;
-    true
+    partition.descriptor = *descriptor;
+    crate::partition::map(partition, index, slot)
 }
 
 /// The mode the partition runs in: what its descriptor asks, if this build can; else fully
@@ -91,9 +72,10 @@ fn para_virtual_mode(index: usize, descriptor: &PartitionDescriptor) -> Mode {
     mode
 }
 
-/// Maps a para-virtual partition's IRFM pages and patches a pre-virtualized guest; `Some(reason)`
-/// if its address space is full.
+/// Decides the partition's mode and maps a para-virtual partition's IRFM pages; `Some(reason)` if
+/// its address space is full.
 fn para_virtualize(system: &mut System, index: usize, descriptor: &PartitionDescriptor, slot: &mut usize) -> Option<&'static str> {
+    system.partitions[index].mode = para_virtual_mode(index, descriptor);
     let _ = (&system, index, descriptor, &slot);
     #[cfg(feature = "irfm")]
     if system.partitions[index].mode != Mode::Full {
@@ -104,27 +86,6 @@ fn para_virtualize(system: &mut System, index: usize, descriptor: &PartitionDesc
         #[cfg(feature = "tlb-virt")]
         if !crate::irfm_pages::map(pages, crate::address_space::shadow_tid(index as u8), slot) {
             return Some("its address space does not fit the TLB");
-        }
-    }
-    #[cfg(feature = "previrt")]
-    if system.partitions[index].mode == Mode::Previrt {
-        let partition = &mut system.partitions[index];
-        console::print("microvisor: VM ");
-        console::print_digit(index as u32);
-        match crate::previrt_loader::patch(partition, descriptor.previrt_table) {
-            Ok(patched) => {
-                console::print(": pre-virtualized, ");
-                console::print_decimal(patched.rewritten);
-                console::print(" sites para-virtual, ");
-                console::print_decimal(patched.trapping);
-                console::print(" trapping\n");
-            }
-            Err(why) => {
-                partition.mode = Mode::Full;
-                console::print(": pre-virtualization table refused (");
-                console::print(why);
-                console::print("); running fully virtualized\n");
-            }
         }
     }
     None
@@ -139,8 +100,8 @@ pub fn start(system: &mut System) -> Next {
     real_dcr::write_uic(Uic::Sr, 0xffff_ffff);
     tlb::invalidate_all();
     system.idle.pc = vectors::idle_loop_address();
-    let count = match image::check_header(boot_table::table_word) {
-        Ok(count) => count,
+    let table = match SystemTable::decode(boot_table::table_word) {
+        Ok(table) => table,
         Err(error) => {
             console::print("microvisor: no partition to run: ");
             console::print(describe(error));
@@ -148,32 +109,35 @@ pub fn start(system: &mut System) -> Next {
             return Next::Idle;
         }
     };
+    let count = table.count;
+    system.count = count;
     let mut slot = 0;
     for index in 0..count {
-        let refused = match image::descriptor(boot_table::table_word, index) {
-            Err(error) => Some(describe(error)),
-            Ok(descriptor) => match check(index, &descriptor) {
-                Err(reason) => Some(reason),
-                Ok(()) if !build(&mut system.partitions[index], index, &descriptor, &mut slot) => {
-                    Some("its address space does not fit the TLB")
-                }
-                Ok(()) => para_virtualize(system, index, &descriptor, &mut slot),
-            },
+        let descriptor = table.partitions[index];
+        let refused = match check(index, &descriptor) {
+            Err(reason) => Some(reason),
+            Ok(()) if !build(&mut system.partitions[index], index, &descriptor, &mut slot) => {
+                Some("its address space does not fit the TLB")
+            }
+            Ok(()) => para_virtualize(system, index, &descriptor, &mut slot),
         };
-        if let Some(reason) = refused {
-            system.partitions[index].state = State::Stopped;
-            console::print("microvisor: partition ");
-            console::print_digit(index as u32);
-            console::print(" refused: ");
-            console::print(reason);
-            console::print("\n");
+        match refused {
+            Some(reason) => {
+                system.partitions[index].state = State::Stopped;
+                console::print("microvisor: partition ");
+                console::print_digit(index as u32);
+                console::print(" refused: ");
+                console::print(reason);
+                console::print("\n");
+            }
+            None => crate::health::start_guest(system, index),
         }
     }
-    system.count = count;
+    crate::sched::configure(system, &table.schedule);
+    #[cfg(feature = "ipcm")]
+    crate::ipcm::configure(system, &table, &mut slot);
     system.first_shadow_slot = slot as u8;
     system.next_shadow_slot = slot as u8;
-    let now = real::time_base_lower();
-    system.partitions.iter_mut().for_each(|partition| partition.timer_epoch = now);
     system.timers_due = true;
     crate::trap::resume(system)
 }

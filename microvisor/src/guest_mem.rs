@@ -129,3 +129,49 @@ pub fn physical_bytes(partition: &Partition, address: u32, length: u32) -> Optio
     #[cfg(not(target_arch = "powerpc"))]
     Some(Box::leak((0..length).map(|offset| crate::arch::host::read_byte(real + offset)).collect::<Vec<u8>>().into_boxed_slice()))
 }
+
+/// Reloads the partition's memory from the pristine image copy at real address `copy` (`bytes`
+/// long, laid out as `irfm::image::image_copy` says): each segment's file bytes copied, the rest
+/// of its memory zeroed. `false` if the copy is not where the packer puts copies or a segment does
+/// not fit the partition (nothing is written then).
+pub fn reload(partition: &Partition, copy: u32, bytes: u32) -> bool {
+    use irfm::image::{CHANNEL_PAGES, IMAGE_COPIES};
+    let Some(end) = copy.checked_add(bytes) else { return false };
+    if bytes == 0 || copy < IMAGE_COPIES || end > CHANNEL_PAGES || copy % 4 != 0 {
+        return false;
+    }
+    // Two passes: check every segment header, then copy.
+    for write in [false, true] {
+        let mut at = copy;
+        while at < end {
+            if end - at < 12 {
+                return false;
+            }
+            let (address, file, memory) = (read_real(at), read_real(at + 4), read_real(at + 8));
+            let data = at + 12;
+            let padded = (file + 3) & !3;
+            let fits = file <= memory
+                && address % 4 == 0
+                && address.checked_add(memory).is_some_and(|last| last <= partition.size)
+                && data.checked_add(padded).is_some_and(|after| after <= end);
+            if !fits {
+                return false;
+            }
+            if write {
+                let base = partition.real_base + address;
+                for offset in (0..memory).step_by(4) {
+                    let word = if offset < padded { read_real(data + offset) } else { 0 };
+                    // The last file word may run into the zero fill: keep only the file's bytes.
+                    let word = if offset + 4 > file && offset < file {
+                        word & !(u32::MAX >> (8 * (file - offset)))
+                    } else {
+                        word
+                    };
+                    write_real(base + offset, word);
+                }
+            }
+            at = data + padded;
+        }
+    }
+    true
+}

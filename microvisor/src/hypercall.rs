@@ -29,6 +29,9 @@ pub const fn features() -> u32 {
     if cfg!(feature = "tlb-virt") {
         bits |= feature::TLB_VIRT;
     }
+    if cfg!(feature = "ipcm") {
+        bits |= feature::IPCM;
+    }
     bits
 }
 
@@ -53,8 +56,48 @@ pub fn call(system: &mut System, index: usize, number: u8, register: u32) -> Out
             system.yield_requested = true;
             partition_result(&mut system.partitions[index], 0)
         }
-        Number::SetSchedule | Number::ChannelOpen | Number::ChannelNotify => fail(partition, Error::NoSuchCall),
+        Number::SetSchedule => set_schedule(system, index),
+        Number::ChannelOpen | Number::ChannelNotify => channel(system, index, number),
     }
+}
+
+/// `SetSchedule(priority, budget)`: a partition may lower its own priority (a larger number) and
+/// its budget, never raise them above what the system configuration gave it.
+fn set_schedule(system: &mut System, index: usize) -> Outcome {
+    let partition = &mut system.partitions[index];
+    let (priority, budget) = (partition.vcpu.gpr[3], partition.vcpu.gpr[4]);
+    let configured = partition.descriptor;
+    let allowed = priority <= u32::from(u8::MAX)
+        && priority as u8 >= configured.priority
+        && (configured.budget == 0 || (budget > 0 && budget <= configured.budget));
+    if !allowed {
+        return fail(partition, Error::Refused);
+    }
+    partition.descriptor.priority = priority as u8;
+    if configured.budget != 0 {
+        partition.descriptor.budget = budget;
+        partition.budget_left = partition.budget_left.min(budget);
+    }
+    partition_result(partition, 0)
+}
+
+#[cfg(feature = "ipcm")]
+fn channel(system: &mut System, index: usize, number: Number) -> Outcome {
+    let channel = system.partitions[index].vcpu.gpr[3];
+    let result = match number {
+        Number::ChannelOpen => crate::ipcm::open(system, index, channel),
+        _ => crate::ipcm::notify(system, index, channel),
+    };
+    let partition = &mut system.partitions[index];
+    match result {
+        Ok(value) => partition_result(partition, value),
+        Err(error) => fail(partition, error),
+    }
+}
+
+#[cfg(not(feature = "ipcm"))]
+fn channel(system: &mut System, index: usize, _number: Number) -> Outcome {
+    fail(&mut system.partitions[index], Error::NoSuchCall)
 }
 
 #[cfg(feature = "drivers")]

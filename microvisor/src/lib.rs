@@ -30,6 +30,8 @@ compile_error!("feature `irfm-fallback` needs `irfm`: without IRFM pages there i
 compile_error!("feature `previrt` needs `irfm`: pre-virtualized sites become IRFM loads and stores");
 #[cfg(all(feature = "drivers", not(feature = "para-virt")))]
 compile_error!("feature `drivers` needs `para-virt`: the console driver is reached by hypercalls");
+#[cfg(all(feature = "ipcm", not(feature = "para-virt")))]
+compile_error!("feature `ipcm` needs `para-virt`: channels are opened and notified by hypercalls");
 
 // Without `tlb-virt` a guest sees its memory one-to-one; with it, its own virtual TLB.
 #[cfg_attr(feature = "tlb-virt", path = "address_space/virtual_tlb.rs")]
@@ -42,8 +44,11 @@ pub mod console;
 pub mod drivers;
 pub mod emulate;
 pub mod guest_mem;
+pub mod health;
 #[cfg(feature = "para-virt")]
 pub mod hypercall;
+#[cfg(feature = "ipcm")]
+pub mod ipcm;
 #[cfg(feature = "irfm-fallback")]
 pub mod irfm_fallback;
 #[cfg(feature = "irfm")]
@@ -53,6 +58,7 @@ pub mod platform;
 #[cfg(feature = "previrt")]
 pub mod previrt_loader;
 pub mod reflect;
+pub mod sched;
 #[cfg(feature = "trap-stats")]
 pub mod stats;
 pub mod system;

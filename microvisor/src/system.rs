@@ -39,11 +39,20 @@ pub struct Partition {
     pub state: State,
     /// Its number (its place in `System::partitions`).
     pub index: u8,
-    /// How its guest runs: hypercalls are recognised only in para-virtual and pre-virtualized ones.
+    /// How its guest runs: hypercalls are recognised only in para-virtual and pre-virtualized ones
+    /// (the descriptor's mode, unless this build or its table could not honour it).
     pub mode: irfm::image::Mode,
-    /// Its console output stopped in the middle of a line (the driver prefixes each new line).
-    #[cfg(feature = "drivers")]
+    /// Its console output stopped in the middle of a line (the driver and the emulated UART prefix
+    /// each new line).
     pub mid_line: bool,
+    /// Its emulated UART's registers (console `emulated`): RBR/THR, IER, IIR/FCR, LCR, MCR, LSR, MSR, SCR.
+    pub uart: [u8; 8],
+    /// What the system configuration says of it (restart, scheduling, health).
+    pub descriptor: irfm::image::PartitionDescriptor,
+    /// Fixed-priority scheduling: ticks of budget left in this period.
+    pub budget_left: u32,
+    /// Fixed-priority scheduling: when the current period began (TBL).
+    pub period_start: u32,
     /// Its virtual TLB (empty without `tlb-virt`).
     pub tlb: crate::address_space::Tlb,
 }
@@ -61,8 +70,11 @@ impl Partition {
         state: State::Empty,
         index: 0,
         mode: irfm::image::Mode::Full,
-        #[cfg(feature = "drivers")]
         mid_line: false,
+        uart: [0; 8],
+        descriptor: irfm::image::ZERO_DESCRIPTOR,
+        budget_left: 0,
+        period_start: 0,
         tlb: crate::address_space::Tlb::EMPTY,
     };
 
@@ -114,6 +126,20 @@ pub struct System {
     pub slice_start: u32,
     /// The running partition gave up its slice (hypercall `Yield`).
     pub yield_requested: bool,
+    /// The schedule.
+    pub schedule: irfm::image::Schedule,
+    /// Cyclic schedule: the slot now running, and when it began (TBL).
+    pub slot: (u8, u32),
+    /// When the running partition last started to run (TBL), for budgets.
+    pub run_start: u32,
+    /// Inter-partition channels.
+    pub channels: [irfm::image::Channel; irfm::image::MAX_CHANNELS],
+    /// Channels in use.
+    pub channel_count: usize,
+    /// Channels each partition has opened, one bit per channel.
+    pub channels_open: [u8; MAX_PARTITIONS],
+    /// The first real TLB slot reserved for channel mappings.
+    pub channel_slots: u8,
     /// Real TLB slots below this hold the partitions' one-to-one maps; shadow entries use the rest.
     pub first_shadow_slot: u8,
     /// The next real TLB slot a shadow entry replaces (round robin).
@@ -135,6 +161,17 @@ impl System {
             timers_due: false,
             slice_start: 0,
             yield_requested: false,
+            schedule: irfm::image::Schedule {
+                policy: irfm::image::Policy::RoundRobin,
+                slot_count: 0,
+                slots: [(0, 0); irfm::image::MAX_SLOTS],
+            },
+            slot: (0, 0),
+            run_start: 0,
+            channels: [irfm::image::Channel { ends: [0; 2], page: 0, address: 0 }; irfm::image::MAX_CHANNELS],
+            channel_count: 0,
+            channels_open: [0; MAX_PARTITIONS],
+            channel_slots: 0,
             first_shadow_slot: 0,
             next_shadow_slot: 0,
         }

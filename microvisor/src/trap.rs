@@ -173,18 +173,7 @@ fn apply(system: &mut System, index: usize, outcome: Outcome) {
             crate::address_space::translation_changed(partition);
         }
         Outcome::Wait => partition.state = State::Waiting,
-        Outcome::Stop(fault) => stop(partition, index, fault),
-    }
-}
-
-/// Stops a partition with a one-line report on UART0.
-fn stop(partition: &mut Partition, index: usize, fault: Fault) {
-    partition.state = State::Stopped;
-    console::report(index, fault.describe(), partition.vcpu.pc);
-    if let Fault::OutsideMemory { address } = fault {
-        console::print("  (address ");
-        console::print_hex(address);
-        console::print(")\n");
+        Outcome::Stop(fault) => crate::health::handle(system, index, crate::health::Event::Fault(fault)),
     }
 }
 
@@ -208,19 +197,15 @@ fn route_external(system: &mut System) {
     }
 }
 
-/// A partition's slice when several are runnable: 10 ms of time base.
-pub const SLICE: u32 = crate::platform::ref405ep::TIME_BASE_HZ / 100;
-
 /// Advances every partition's timers to now, applies what the watchdogs ask for, refreshes what
 /// is pending and wakes the partitions that can take an interrupt.
 fn advance_timers(system: &mut System) {
     let actions = vtimer::update(system);
-    let count = system.count;
-    for (index, partition) in system.partitions[..count].iter_mut().enumerate() {
+    for index in 0..system.count {
         if actions[index] == WatchdogAction::Reset {
-            stop(partition, index, Fault::WatchdogReset);
+            crate::health::handle(system, index, crate::health::Event::Watchdog);
         }
-        wake(partition);
+        wake(&mut system.partitions[index]);
     }
 }
 
@@ -237,21 +222,16 @@ fn wake(partition: &mut Partition) {
 /// Delivers what is pending, picks the next context and readies the real registers.
 ///
 /// Per trap this is short: the timers are advanced only when `system.timers_due` says something
-/// about time changed (the real PIT fired, a guest touched TCR/TSR/PIT), and the real PID, ZPR,
-/// SPRG4–7 are loaded only when another partition takes over.
+/// about time changed (the real PIT fired, a guest touched TCR/TSR/PIT), the scheduler looks at
+/// the clock only then (or under budgets), and the real PID, ZPR, SPRG4–7 are loaded only when
+/// another partition takes over.
 pub fn resume(system: &mut System) -> Next {
     let previous = system.current;
-    let timers_advanced = system.timers_due;
+    let timers_advanced = core::mem::take(&mut system.timers_due);
     if timers_advanced {
-        system.timers_due = false;
         advance_timers(system);
     }
-    // The clock matters only when time moved or the running partition changes.
-    let now = if timers_advanced { crate::arch::ppc405::spr::time_base_lower() } else { system.slice_start };
-    let slice_over = (timers_advanced && now.wrapping_sub(system.slice_start) >= SLICE) || system.yield_requested;
-    system.yield_requested = false;
-    let next = pick(system, slice_over);
-    let now = if next != previous && !timers_advanced { crate::arch::ppc405::spr::time_base_lower() } else { now };
+    let next = crate::sched::decide(system, timers_advanced);
     if let Next::Partition(index) = next {
         let partition = &mut system.partitions[index];
         // At most two: a non-critical interrupt, then a critical one that preempts its handler.
@@ -264,7 +244,6 @@ pub fn resume(system: &mut System) -> Next {
         }
         if next != previous {
             partition::enter(partition);
-            system.slice_start = now;
             #[cfg(feature = "irfm-fallback")]
             crate::irfm_fallback::set_page_register(match partition.mode {
                 irfm::image::Mode::Full => None,
@@ -285,32 +264,9 @@ pub fn resume(system: &mut System) -> Next {
     next
 }
 
-/// Programs the real PIT for the next timer event or the end of the running partition's slice.
+/// Programs the real PIT for the next timer event or the scheduler's next decision.
 fn reprogram(system: &System) {
-    let runnable = system.partitions[..system.count].iter().filter(|p| p.state == State::Runnable).count();
-    let now = crate::arch::ppc405::spr::time_base_lower();
-    let slice_left = SLICE.saturating_sub(now.wrapping_sub(system.slice_start)).max(1);
-    vtimer::program(system, (runnable > 1).then_some(slice_left));
-}
-
-/// The next context: the running partition while it can run and its slice lasts, else the next
-/// runnable one in turn, else idle.
-fn pick(system: &System, slice_over: bool) -> Next {
-    if let Next::Partition(index) = system.current {
-        if !slice_over && system.partitions[index].state == State::Runnable {
-            return system.current;
-        }
-    }
-    let count = system.count.max(1);
-    let (start, first_step) = match system.current {
-        Next::Partition(index) if !slice_over => (index, 0),
-        Next::Partition(index) => (index, 1),
-        Next::Idle => (count - 1, 1),
-    };
-    (first_step..first_step + count)
-        .map(|step| (start + step) % count)
-        .find(|index| system.partitions[*index].state == State::Runnable)
-        .map_or(Next::Idle, Next::Partition)
+    vtimer::program(system, crate::sched::next_switch(system));
 }
 
 /// The microvisor itself failed: report and stop the core (interrupts stay off).

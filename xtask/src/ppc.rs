@@ -204,7 +204,7 @@ pub fn build_microvisor(features: &[&str], image: &str) -> Result<PathBuf, Failu
 }
 
 /// The para-virtualization features, all of them.
-pub const PARA_VIRT: [&str; 5] = ["para-virt", "irfm", "irfm-fallback", "previrt", "drivers"];
+pub const PARA_VIRT: [&str; 6] = ["para-virt", "irfm", "irfm-fallback", "previrt", "drivers", "ipcm"];
 
 /// Builds every image: the guests and the microvisor (basis configuration).
 pub fn build_all() -> Result<Vec<PathBuf>, Failure> {

@@ -1,21 +1,17 @@
-//! The partition table the system-image packer wrote into `.partitions`.
+//! The system table the system-image packer wrote into `.partitions`.
 
-use irfm::image::{self, TABLE_BYTES};
+use irfm::image::{self, TABLE_WORDS};
 
 /// The table, as linked: [`image::EMPTY_MAGIC`] until the packer overwrites it (symbol
 /// [`image::TABLE_SYMBOL`]).
 #[no_mangle]
 #[used]
 #[link_section = ".partitions"]
-static PARTITION_TABLE: [u32; TABLE_BYTES / 4] = {
-    let mut words = [0u32; TABLE_BYTES / 4];
-    words[0] = image::EMPTY_MAGIC;
-    words
-};
+static PARTITION_TABLE: [u32; TABLE_WORDS] = image::empty_table_words();
 
 /// Word `index` of the packed table (0 past its end).
 pub fn table_word(index: usize) -> u32 {
-    if index >= TABLE_BYTES / 4 {
+    if index >= TABLE_WORDS {
         return 0;
     }
     // SAFETY: `index` is within the static; volatile because the packer changed the words after the

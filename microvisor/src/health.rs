@@ -1,0 +1,126 @@
+//! The health monitor: what happens to a partition when something goes wrong in it.
+//!
+//! Three events, each with the action the system configuration chose for the partition
+//! (`irfm::image::Health`): a fault the microvisor cannot reflect to the guest (`on_fault`), its
+//! virtual watchdog's reset (`on_watchdog`), a budget overrun under fixed-priority scheduling
+//! (`on_overrun`). `Halt` stops the partition, `Restart` reloads it from the pristine copy of its
+//! image the packer kept and starts it afresh, `Log` only reports. Every action is reported in one
+//! line on UART0 and touches no other partition: their schedule goes on.
+
+use crate::console;
+use crate::emulate::Fault;
+use crate::platform::ref405ep;
+use crate::system::{State, System};
+use crate::vcpu::Vcpu;
+use irfm::image::{Action, Mode};
+
+/// What went wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A fault the guest cannot be given (the partition cannot go on as it is).
+    Fault(Fault),
+    /// The virtual watchdog expired a third time with TCR[WRC] set.
+    Watchdog,
+    /// The partition used its whole budget in a period.
+    Overrun,
+}
+
+/// Applies partition `index`'s configured action for `event`.
+pub fn handle(system: &mut System, index: usize, event: Event) {
+    let partition = &mut system.partitions[index];
+    let health = partition.descriptor.health;
+    let (action, what) = match event {
+        Event::Fault(fault) => (health.on_fault, fault.describe()),
+        Event::Watchdog => (health.on_watchdog, Fault::WatchdogReset.describe()),
+        Event::Overrun => (health.on_overrun, "budget overrun"),
+    };
+    console::report(index, what, partition.vcpu.pc);
+    if let Event::Fault(Fault::OutsideMemory { address }) = event {
+        console::print("  (address ");
+        console::print_hex(address);
+        console::print(")\n");
+    }
+    match (action, event) {
+        (Action::Log, Event::Overrun | Event::Watchdog) => {}
+        (Action::Restart, _) => restart(system, index),
+        // A fault leaves nothing to go on with: logging it is halting it. (The report above said why.)
+        (Action::Halt | Action::Log, _) => system.partitions[index].state = State::Stopped,
+    }
+}
+
+/// Reloads partition `index` from its pristine image and starts it again.
+pub fn restart(system: &mut System, index: usize) {
+    let partition = &system.partitions[index];
+    let (copy, bytes) = (partition.descriptor.image_copy, partition.descriptor.image_bytes);
+    let reloaded = crate::guest_mem::reload(partition, copy, bytes);
+    console::print("microvisor: VM ");
+    console::print_digit(index as u32);
+    if !reloaded {
+        console::print(" cannot be restarted (no pristine image); halted\n");
+        system.partitions[index].state = State::Stopped;
+        return;
+    }
+    console::print(" restarted from its image\n");
+    start_guest(system, index);
+}
+
+/// Puts partition `index`'s guest in the state QEMU's `-kernel` boot leaves a 405 in, with its
+/// memory as loaded: at boot, and after a restart.
+pub fn start_guest(system: &mut System, index: usize) {
+    let now = crate::arch::ppc405::spr::time_base_lower();
+    let partition = &mut system.partitions[index];
+    let descriptor = partition.descriptor;
+    // QEMU's -kernel boot passes a board-information block in r3 at 16 MiB − 0x80 (or the end of a
+    // smaller memory): give each guest its own copy, at the same place in its memory.
+    let board_info = descriptor.size - ref405ep::BOARD_INFO_BYTES;
+    let copied =
+        crate::guest_mem::copy_board_info(partition, board_info, ref405ep::BOARD_INFO, ref405ep::BOARD_INFO_BYTES);
+    partition.vcpu = Vcpu::at_reset(descriptor.entry, ref405ep::BOOT_STACK, if copied { board_info } else { 0 });
+    // Its interrupt lines stay off in the real UIC until its guest enables them again.
+    partition.uic = crate::vuic::VirtualUic::RESET;
+    partition.uic.arm(partition.owned_lines);
+    partition.mid_line = false;
+    partition.uart = [0; 8];
+    partition.tlb = crate::address_space::Tlb::EMPTY;
+    #[cfg(feature = "tlb-virt")]
+    crate::address_space::flush_shadows(partition.index);
+    partition.budget_left = descriptor.budget;
+    partition.period_start = now;
+    partition.timer_epoch = now;
+    #[cfg(feature = "previrt")]
+    if partition.mode == Mode::Previrt {
+        pre_virtualize(partition, index);
+    }
+    let _ = Mode::Full;
+    partition.state = State::Runnable;
+    #[cfg(feature = "irfm")]
+    {
+        system.irfm[index] = crate::irfm_pages::Pages::ZERO;
+    }
+    #[cfg(feature = "ipcm")]
+    {
+        system.channels_open[index] = 0;
+    }
+}
+
+/// Patches a pre-virtualized guest before it runs; on failure it runs fully virtualized.
+#[cfg(feature = "previrt")]
+fn pre_virtualize(partition: &mut crate::system::Partition, index: usize) {
+    console::print("microvisor: VM ");
+    console::print_digit(index as u32);
+    match crate::previrt_loader::patch(partition, partition.descriptor.previrt_table) {
+        Ok(patched) => {
+            console::print(": pre-virtualized, ");
+            console::print_decimal(patched.rewritten);
+            console::print(" sites para-virtual, ");
+            console::print_decimal(patched.trapping);
+            console::print(" trapping\n");
+        }
+        Err(why) => {
+            partition.mode = Mode::Full;
+            console::print(": pre-virtualization table refused (");
+            console::print(why);
+            console::print("); running fully virtualized\n");
+        }
+    }
+}
