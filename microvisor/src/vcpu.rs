@@ -197,8 +197,9 @@ pub struct Vcpu {
     pub pending: u8,
     /// The value last written to PIT (the auto-reload period).
     pub pit_reload: u32,
-    /// Time-base (TBL) value at which the virtual PIT reaches 0; meaningful while it runs.
-    pub pit_deadline: u32,
+    /// Time-base (TBL) value when the virtual PIT's current count began (written, or reloaded);
+    /// meaningful while it runs. The count reaches 0 `pit_reload` ticks later.
+    pub pit_start: u32,
     /// The virtual MSR.
     pub msr: u32,
     /// Address of the next guest instruction to run.
@@ -258,6 +259,8 @@ pub mod offset {
     pub const SRR0: usize = offset_of!(Vcpu, sprs) + 4 * super::Spr::Srr0 as usize;
     /// `sprs[Spr::Srr1]`.
     pub const SRR1: usize = offset_of!(Vcpu, sprs) + 4 * super::Spr::Srr1 as usize;
+    /// `sprs[Spr::Sprg0]`.
+    pub const SPRG0: usize = offset_of!(Vcpu, sprs) + 4 * super::Spr::Sprg0 as usize;
     /// `pending`.
     pub const PENDING: usize = offset_of!(Vcpu, pending);
 }
@@ -288,7 +291,7 @@ impl Vcpu {
         pid: 0,
         pending: 0,
         pit_reload: 0,
-        pit_deadline: 0,
+        pit_start: 0,
         msr: 0,
         pc: 0,
         cr: 0,

@@ -125,7 +125,7 @@ pub fn write_pit(vcpu: &mut Vcpu, value: u32, now: u32) {
         vcpu.tsr &= !tsr::PIT_RUNNING;
     } else {
         vcpu.tsr |= tsr::PIT_RUNNING;
-        vcpu.pit_deadline = now.wrapping_add(value);
+        vcpu.pit_start = now;
     }
 }
 
@@ -134,8 +134,8 @@ pub fn read_pit(vcpu: &Vcpu, now: u32) -> u32 {
     if vcpu.tsr & tsr::PIT_RUNNING == 0 {
         return 0;
     }
-    let left = vcpu.pit_deadline.wrapping_sub(now) as i32;
-    left.max(0) as u32
+    // Unsigned: any count up to 2^32 − 1 works, as updates come at least every HEARTBEAT ticks.
+    vcpu.pit_reload.saturating_sub(now.wrapping_sub(vcpu.pit_start))
 }
 
 /// `mtspr TCR`: WRC can be set once and then only a reset clears it (PPC405 manual 6.6).
@@ -151,12 +151,13 @@ pub fn write_tsr(vcpu: &mut Vcpu, value: u32) {
 
 /// Advances one partition's timers to `now`; `last` is when they were last advanced.
 pub fn advance(vcpu: &mut Vcpu, last: u32, now: u32) -> WatchdogAction {
-    if vcpu.tsr & tsr::PIT_RUNNING != 0 && now.wrapping_sub(vcpu.pit_deadline) as i32 >= 0 {
+    let elapsed = now.wrapping_sub(vcpu.pit_start);
+    if vcpu.tsr & tsr::PIT_RUNNING != 0 && elapsed >= vcpu.pit_reload {
         vcpu.tsr |= tsr::PIS;
         if vcpu.tcr & tcr::ARE != 0 && vcpu.pit_reload != 0 {
-            let late = now.wrapping_sub(vcpu.pit_deadline);
-            let periods = late / vcpu.pit_reload + 1;
-            vcpu.pit_deadline = vcpu.pit_deadline.wrapping_add(periods.wrapping_mul(vcpu.pit_reload));
+            // Keep the period's phase even when the expiry is noticed late.
+            let periods = elapsed / vcpu.pit_reload;
+            vcpu.pit_start = vcpu.pit_start.wrapping_add(periods.wrapping_mul(vcpu.pit_reload));
         } else {
             vcpu.tsr &= !tsr::PIT_RUNNING;
         }
@@ -188,7 +189,7 @@ pub fn next_event(vcpu: &Vcpu, now: u32) -> u32 {
     let mut next = HEARTBEAT;
     let mut consider = |ticks: u32| next = next.min(ticks);
     if vcpu.tsr & tsr::PIT_RUNNING != 0 {
-        consider((vcpu.pit_deadline.wrapping_sub(now) as i32).max(0) as u32);
+        consider(vcpu.pit_reload.saturating_sub(now.wrapping_sub(vcpu.pit_start)));
     }
     if vcpu.tcr & tcr::FIE != 0 && vcpu.tsr & tsr::FIS == 0 {
         consider(until_next_event(now, fit_bits(vcpu.tcr)));
@@ -263,8 +264,17 @@ mod tests {
         write_pit(&mut v, 100, 0);
         let _ = advance(&mut v, 0, 350);
         assert_eq!(v.tsr & tsr::PIS, tsr::PIS);
-        assert_eq!(v.pit_deadline, 400);
+        assert_eq!(v.pit_start, 300);
         assert_eq!(read_pit(&v, 350), 50);
+    }
+
+    #[test]
+    fn a_pit_count_above_2_to_the_31_counts_down_rather_than_expiring_at_once() {
+        let mut v = vcpu();
+        write_pit(&mut v, 0xf000_0000, 100);
+        let _ = advance(&mut v, 100, 1_000_100);
+        assert_eq!(v.tsr & tsr::PIS, 0);
+        assert_eq!(read_pit(&v, 1_000_100), 0xf000_0000 - 1_000_000);
     }
 
     #[test]

@@ -55,8 +55,8 @@ fn the_console_driver_prefixes_each_line_and_refuses_wild_buffers() {
     let lines: Vec<&str> = output.lines().collect();
     assert_eq!(lines[0], "[VM 0] para-virtual guest: hello through the console driver");
     assert_eq!(lines[1], "[VM 0] a line written in three hypercalls");
-    // Version 1; features IRFM | fallback | drivers; errors: BadArgument (2) for both buffers.
-    assert_eq!(lines[2], "version 1, features 0x00000007, wild buffer 2, oversized 2");
+    // Version 1; features IRFM | fallback | drivers | IPCM; errors: BadArgument (2) for both buffers.
+    assert_eq!(lines[2], "version 1, features 0x0000000f, wild buffer 2, oversized 2");
 }
 
 #[test]

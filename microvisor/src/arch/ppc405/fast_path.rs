@@ -87,6 +87,20 @@ macro_rules! irfm_srr_base {
         "    mfspr 7, 274\n    cmplwi 7, 0\n    beq+ 95f\n    addi 11, 7, 4096\n95:"
     };
 }
+#[cfg(feature = "irfm-fallback")]
+#[allow(unused_macros)]
+macro_rules! irfm_sprg0 {
+    () => {
+        "    mfspr 7, 274\n    cmplwi 7, 0\n    beq+ 94f\n    lwz 0, 4112(7)\n94:"
+    };
+}
+#[cfg(not(feature = "irfm-fallback"))]
+#[allow(unused_macros)]
+macro_rules! irfm_sprg0 {
+    () => {
+        ""
+    };
+}
 #[cfg(not(feature = "irfm-fallback"))]
 #[allow(unused_macros)]
 macro_rules! irfm_srr_base {
@@ -250,6 +264,10 @@ core::arch::global_asm!(
     "    addi 30, 30, 4",
     "fast_resume:",
     "    mtsrr0 30",
+    // The guest's SPRG0 into the real one (QEMU's user-readable USPRG0 alias; see `vectors`).
+    "    lwz 0, {sprg0_offset}(1)",
+    irfm_sprg0!(),
+    "    mtspr 272, 0",
     "    mtcrf 0xff, 31",
     "    lwz 0, {gpr0}(1)",
     "    lmw 2, {gpr2}(1)",
@@ -300,6 +318,7 @@ core::arch::global_asm!(
     pending = const offset::PENDING,
     sprs = const offset_of!(crate::vcpu::Vcpu, sprs),
     srr0_offset = const offset::SRR0,
+    sprg0_offset = const offset::SPRG0,
     srr0 = const Spr::Srr0 as u8,
     srr1 = const Spr::Srr1 as u8,
     none = const crate::vcpu::NONE,

@@ -170,6 +170,10 @@ core::arch::global_asm!(
     "    mtspr 273, 3",
     "    mtsrr1 4",
     "    mr 1, 3",
+    // SPRG0 gets the guest's own value: QEMU lets user mode read it as USPRG0 (SPR 256) without a
+    // trap, and it must not see what the vectors last stashed there (another context's r1).
+    "    lwz 0, {sprg0}(1)",
+    "    mtspr 272, 0",
     "    lwz 0, {pc}(1)",
     "    mtsrr0 0",
     "    lwz 0, {cr}(1)",
@@ -196,6 +200,7 @@ core::arch::global_asm!(
     xer = const offset::XER,
     lr = const offset::LR,
     ctr = const offset::CTR,
+    sprg0 = const offset::SPRG0,
     trap_entry = sym super::entry::trap_entry,
     boot_entry = sym super::entry::boot_entry,
 );
