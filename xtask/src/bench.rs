@@ -7,8 +7,11 @@
 //!
 //! `table1`: the paper's Table 1, CTask, FFTTask and SimpleFFT natively and virtualized under
 //! `-icount` ([`table1`]).
+//!
+//! `traps`: each privileged instruction's trap path on the microvisor, under `-icount` ([`traps`]).
 
 mod table1;
+pub mod traps;
 
 use crate::{root, Failure};
 use std::process::ExitCode;
@@ -19,17 +22,20 @@ const PREVIRT_BUDGET: Duration = Duration::from_millis(100);
 /// Words of text in the synthetic guest: 1 MiB.
 const TEXT_WORDS: usize = 1 << 18;
 
-/// Runs the benchmark `what` (`previrt`, `table1`, or every benchmark when `None`).
+/// Runs the benchmark `what` (`previrt`, `table1`, `traps`, or every benchmark when `None`).
 pub fn run(what: Option<&str>) -> Result<ExitCode, Failure> {
     match what {
         None => {
             let previrt = previrt()?;
             let table1 = table1::run()?;
-            Ok(if previrt == ExitCode::SUCCESS { table1 } else { previrt })
+            let traps = traps::run()?;
+            let failed = [previrt, table1, traps].into_iter().find(|code| *code != ExitCode::SUCCESS);
+            Ok(failed.unwrap_or(ExitCode::SUCCESS))
         }
         Some("previrt") => previrt(),
         Some("table1") => table1::run(),
-        Some(other) => Err(Failure::new(format!("unknown benchmark {other}; known: previrt, table1"))),
+        Some("traps") => traps::run(),
+        Some(other) => Err(Failure::new(format!("unknown benchmark {other}; known: previrt, table1, traps"))),
     }
 }
 
@@ -64,15 +70,41 @@ fn previrt() -> Result<ExitCode, Failure> {
 pub fn record(title: &str, body: &str) -> Result<(), Failure> {
     let path = root().join("docs/results.md");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|_| "# Results\n".to_string());
+    let updated = with_section(&text, title, body);
+    std::fs::write(&path, updated).map_err(|e| Failure::new(format!("{}: {e}", path.display())))
+}
+
+/// `text` with its section `## title` replaced by `body` (or appended), one blank line between sections.
+fn with_section(text: &str, title: &str, body: &str) -> String {
     let heading = format!("## {title}\n");
-    let section = format!("{heading}\n{body}");
-    let updated = match text.find(&heading) {
+    let section = format!("{heading}\n{}\n", body.trim_end_matches('\n'));
+    match text.find(&heading) {
         Some(start) => {
+            let before = match text[..start].trim_end_matches('\n') {
+                "" => String::new(),
+                before => format!("{before}\n\n"),
+            };
             let rest = &text[start + heading.len()..];
-            let end = rest.find("\n## ").map_or(text.len(), |offset| start + heading.len() + offset + 1);
-            format!("{}{section}{}", &text[..start], &text[end..])
+            match rest.find("\n## ") {
+                Some(offset) => format!("{before}{section}\n{}", &rest[offset + 1..]),
+                None => format!("{before}{section}"),
+            }
         }
         None => format!("{}\n{section}", text.trim_end_matches('\n').to_string() + "\n"),
-    };
-    std::fs::write(&path, updated).map_err(|e| Failure::new(format!("{}: {e}", path.display())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_section_is_replaced_in_place_with_one_blank_line_before_the_next() {
+        let text = "# Results\n\n## A\n\nold a\n\n## B\n\nb\n";
+        assert_eq!(with_section(text, "A", "new a\n"), "# Results\n\n## A\n\nnew a\n\n## B\n\nb\n");
+        assert_eq!(with_section(text, "B", "new b"), "# Results\n\n## A\n\nold a\n\n## B\n\nnew b\n");
+        assert_eq!(with_section(text, "C", "c\n\n"), format!("{text}\n## C\n\nc\n"));
+        let squeezed = "# Results\n\n## A\n\na\n## B\n\nb\n";
+        assert_eq!(with_section(squeezed, "B", "b"), "# Results\n\n## A\n\na\n\n## B\n\nb\n");
+    }
 }

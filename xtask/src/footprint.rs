@@ -106,6 +106,7 @@ pub fn run() -> Result<ExitCode, Failure> {
     );
     let mut notes = Vec::new();
     let mut basis = None;
+    let mut plotted = Vec::new();
     for row in ROWS {
         if let Some(missing) = row.features.iter().find(|f| !declared.iter().any(|d| d == *f)) {
             notes.push(format!("{}: not built, feature `{missing}` does not exist yet", row.label));
@@ -128,7 +129,9 @@ pub fn run() -> Result<ExitCode, Failure> {
         if row.features.is_empty() {
             basis = Some(sizes);
         }
+        plotted.push((row.label, sizes));
     }
+    let plot = crate::plot::write("footprint", &chart(&plotted))?;
     println!("{table}");
     for note in &notes {
         println!("{note}");
@@ -158,10 +161,33 @@ pub fn run() -> Result<ExitCode, Failure> {
              Code is `.text` plus the instruction words of the vector table (its zero fill is address space, not \
              code); read-only data is `.rodata` (with `.data.rel.ro`); static data is `.data` + `.partitions` + \
              `.bss` for {} partitions; the stack is apart. Per-VM bytes are `size_of` of the register file (`Vcpu`) \
-             and of the whole partition record (register file, virtual UIC, memory bounds, state).\n\n{table}\n{}\n",
+             and of the whole partition record (register file, virtual UIC, memory bounds, state).\n\n{table}\n\
+             ![Footprint per feature set]({plot})\n\n{}\n",
             irfm::image::MAX_PARTITIONS,
             notes.iter().map(|n| format!("- {n}\n")).collect::<String>()
         ),
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The plot of the table (`docs/plots/footprint.svg`): code, read-only data and static data of
+/// each configuration built, end to end.
+fn chart(rows: &[(&str, Sizes)]) -> crate::plot::Chart {
+    use crate::plot::{group_digits, Chart, Layout, Series};
+    let series = |name: &str, bytes: fn(&Sizes) -> u64| Series {
+        name: name.to_string(),
+        values: rows.iter().map(|(_, sizes)| Some(bytes(sizes) as f64)).collect(),
+    };
+    Chart {
+        title: "Microvisor footprint per feature set (PPC405 image, release)".into(),
+        axis: "bytes (the stack is not included)".into(),
+        categories: rows.iter().map(|(label, _)| label.to_string()).collect(),
+        series: vec![
+            series("code", |sizes| sizes.code),
+            series("read-only data", |sizes| sizes.rodata),
+            series("static data", |sizes| sizes.data),
+        ],
+        layout: Layout::Stacked,
+        format: |bytes| format!("{} B", group_digits(&format!("{bytes:.0}"))),
+    }
 }

@@ -2,8 +2,11 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod costs;
+mod docs;
 mod footprint;
 mod isa_check;
+mod plot;
 mod ppc;
 mod setup;
 mod test;
@@ -44,13 +47,15 @@ enum Task {
         #[arg(long)]
         gdb: bool,
     },
-    /// Runs a benchmark and records it in docs/results.md: `previrt` (patch 1 MiB of text in under 100 ms), `table1` (the paper's CTask, FFTTask, SimpleFFT natively and virtualized under -icount).
+    /// Runs a benchmark and records it in docs/results.md (with plots in docs/plots): `previrt` (patch 1 MiB of text in under 100 ms), `table1` (the paper's CTask, FFTTask, SimpleFFT natively and virtualized under -icount), `traps` (each privileged instruction's trap path under -icount, into docs/instruction-costs.toml and docs/instructions.md).
     Bench {
         /// Which benchmark (default: all).
         what: Option<String>,
     },
-    /// Builds the microvisor once per feature set and prints its footprint beside Proteus's Table 2 (also into docs/results.md).
+    /// Builds the microvisor once per feature set and prints its footprint beside Proteus's Table 2 (also into docs/results.md, with a plot).
     Footprint,
+    /// Regenerates the tables of docs/instructions.md from irfm, the microvisor's tables and docs/instruction-costs.toml (host only, no QEMU).
+    Docs,
     /// Builds every PPC405 image into target/images (with listings) and runs the ISA check on each.
     Build,
     /// Checks ELF images for instructions the PPC405 does not implement.
@@ -111,6 +116,7 @@ fn dispatch(task: Task) -> Result<ExitCode, Failure> {
         Task::Run { guest, native, timeout, icount, gdb } => {
             run_guest(&guest, native, Duration::from_secs(timeout), icount, gdb)
         }
+        Task::Docs => docs::run(),
         Task::Footprint => {
             setup::ensure(setup::Needs { qemu: false, gdb: false, ..setup::Needs::ALL })?;
             footprint::run()

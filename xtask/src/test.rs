@@ -1,8 +1,12 @@
 //! `cargo xtask test`: everything, in the order a failure is cheapest to find.
 //!
-//! 1. set-up (install what is missing); 2. host unit tests (`cargo test --workspace`);
-//! 3. every PPC405 image built and ISA-checked; 4. the QEMU integration tests in `tests/`,
-//! which boot those images. Ends with one summary of what ran.
+//! 1. set-up (install what is missing);
+//! 2. the generated docs up to date (`crate::docs`: the tables of `docs/instructions.md`);
+//! 3. host unit tests (`cargo test --workspace`);
+//! 4. every PPC405 image built and ISA-checked;
+//! 5. the QEMU integration tests in `tests/`, which boot those images.
+//!
+//! Ends with one summary of what ran.
 
 use crate::{ppc, root, setup, Failure};
 use std::io::{BufRead, BufReader};
@@ -63,6 +67,10 @@ fn cargo_test(args: &[&str], envs: &[(&str, String)]) -> Result<Counts, Failure>
 pub fn run_all() -> Result<ExitCode, Failure> {
     setup::ensure(setup::Needs::ALL)?;
 
+    println!("== generated docs ==");
+    crate::docs::check()?;
+    println!("  {}: up to date", crate::docs::PAGE);
+
     println!("== host unit tests ==");
     let host = cargo_test(&["--workspace", "--quiet"], &[("PPC405_REQUIRE_CROSS_TOOLS", "1".into())])?;
 
@@ -70,6 +78,9 @@ pub fn run_all() -> Result<ExitCode, Failure> {
     let images = ppc::build_all()?;
     for image in &images {
         println!("  {}: only PPC405 instructions", image.display());
+    }
+    if let Some(note) = crate::bench::traps::stale_note(&ppc::images_dir().join("microvisor.elf")) {
+        println!("  {note}");
     }
 
     println!("== QEMU integration tests ==");
