@@ -123,11 +123,14 @@ pub struct Health {
     pub on_watchdog: Action,
     /// For a budget overrun (fixed-priority scheduling).
     pub on_overrun: Action,
+    /// Restarts allowed before the partition is halted instead (0: no limit). A partition that
+    /// faults every time it starts would otherwise restart for ever, flooding the console.
+    pub max_restarts: u8,
 }
 
 impl Health {
     /// What a bare 405 does: stop on a fault, reset on the watchdog, nothing for overruns.
-    pub const DEFAULT: Health = Health { on_fault: Action::Halt, on_watchdog: Action::Restart, on_overrun: Action::Log };
+    pub const DEFAULT: Health = Health { on_fault: Action::Halt, on_watchdog: Action::Restart, on_overrun: Action::Log, max_restarts: 0 };
 }
 
 /// One partition, as the packer describes it.
@@ -231,7 +234,7 @@ pub struct SystemTable {
 
 /// A descriptor with every field zero (the microvisor's unused slots; all-zero keeps them in .bss).
 pub const ZERO_DESCRIPTOR: PartitionDescriptor = PartitionDescriptor {
-    health: Health { on_fault: Action::Halt, on_watchdog: Action::Halt, on_overrun: Action::Halt },
+    health: Health { on_fault: Action::Halt, on_watchdog: Action::Halt, on_overrun: Action::Halt, max_restarts: 0 },
     ..EMPTY_DESCRIPTOR
 };
 
@@ -315,7 +318,10 @@ impl SystemTable {
             words[at + 6] = p.budget;
             words[at + 7] = p.period;
             let health = p.health;
-            words[at + 8] = health.on_fault as u32 | (health.on_watchdog as u32) << 8 | (health.on_overrun as u32) << 16;
+            words[at + 8] = health.on_fault as u32
+                | (health.on_watchdog as u32) << 8
+                | (health.on_overrun as u32) << 16
+                | u32::from(health.max_restarts) << 24;
             words[at + 9] = p.image_copy;
             words[at + 10] = p.image_bytes;
             words[at + 12] = u32::from_be_bytes([p.name[0], p.name[1], p.name[2], p.name[3]]);
@@ -426,6 +432,7 @@ pub fn descriptor(word: &impl Fn(usize) -> u32, index: usize) -> Result<Partitio
             on_fault: action(health & 0xff)?,
             on_watchdog: action((health >> 8) & 0xff)?,
             on_overrun: action((health >> 16) & 0xff)?,
+            max_restarts: (health >> 24) as u8,
         },
         image_copy: word(at + 9),
         image_bytes: word(at + 10),
@@ -485,7 +492,7 @@ mod tests {
             previrt_table: 0x8000,
             budget: 1000,
             period: 5000,
-            health: Health { on_fault: Action::Restart, on_watchdog: Action::Halt, on_overrun: Action::Log },
+            health: Health { on_fault: Action::Restart, on_watchdog: Action::Halt, on_overrun: Action::Log, max_restarts: 3 },
             image_copy: IMAGE_COPIES,
             image_bytes: 0x1234,
             name: *b"rtos\0\0\0\0",

@@ -18,6 +18,7 @@
 //! on_fault = "halt"                       # "halt" (default), "restart", "log"
 //! on_watchdog = "restart"                 # default: "restart", as the 405 resets
 //! on_overrun = "log"                      # default: "log"
+//! max_restarts = 3                        # restarts before it is halted instead (default 0: no limit)
 //!
 //! [[channel]]
 //! between = ["rtos", "fft"]               # two partitions
@@ -81,6 +82,8 @@ struct PartitionFile {
     on_watchdog: Option<String>,
     #[serde(default)]
     on_overrun: Option<String>,
+    #[serde(default)]
+    max_restarts: u8,
 }
 
 #[derive(Deserialize)]
@@ -205,6 +208,7 @@ pub fn parse(path: &Path, text: &str) -> Result<SystemSpec, ConfigError> {
                 on_fault: one_of(path, &format!("{at}: key 'on_fault'"), p.on_fault.as_deref(), Action::Halt, &actions)?,
                 on_watchdog: one_of(path, &format!("{at}: key 'on_watchdog'"), p.on_watchdog.as_deref(), Action::Restart, &actions)?,
                 on_overrun: one_of(path, &format!("{at}: key 'on_overrun'"), p.on_overrun.as_deref(), Action::Log, &actions)?,
+                max_restarts: p.max_restarts,
             },
         });
     }
@@ -261,6 +265,7 @@ mod tests {
             devices = ["uart0"]
             console = "emulated"
             on_fault = "restart"
+            max_restarts = 2
             [[partition]]
             name = "b"
             image = "g.elf"
@@ -273,6 +278,8 @@ mod tests {
         assert_eq!(system.partitions[0].memory, 8 << 20);
         assert_eq!(system.partitions[0].console, Console::Emulated);
         assert_eq!(system.partitions[0].health.on_fault, Action::Restart);
+        assert_eq!(system.partitions[0].health.max_restarts, 2);
+        assert_eq!(system.partitions[1].health.max_restarts, 0);
         assert_eq!(system.partitions[1].mode, Mode::Previrt);
         assert_eq!(system.slots, vec![(0, 333_333), (1, 1_000_000)]);
         assert_eq!(system.channels, vec![([0, 1], 0xe000_0000)]);

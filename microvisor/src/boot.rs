@@ -4,7 +4,7 @@ use crate::arch::ppc405::dcr::{self as real_dcr, Uic};
 use crate::arch::ppc405::{tlb, vectors};
 use crate::console;
 use crate::platform::ref405ep;
-use crate::system::{Next, Partition, State, System};
+use crate::system::{Next, Partition, System};
 use crate::arch::ppc405::boot as boot_table;
 use irfm::image::{Device, Mode, PartitionDescriptor, SystemTable, TableError, PARTITION_STRIDE};
 
@@ -123,12 +123,12 @@ pub fn start(system: &mut System) -> Next {
         };
         match refused {
             Some(reason) => {
-                system.partitions[index].state = State::Stopped;
                 console::print("microvisor: partition ");
                 console::print_digit(index as u32);
                 console::print(" refused: ");
                 console::print(reason);
                 console::print("\n");
+                crate::health::halt(system, index);
             }
             None => crate::health::start_guest(system, index),
         }

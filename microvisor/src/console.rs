@@ -39,6 +39,18 @@ pub fn print_digit(value: u32) {
     uart0_putc(b'0' + (value % 10) as u8);
 }
 
+/// One byte of a partition's console output on UART0, each line prefixed `[VM n] ` (the console
+/// driver's and the emulated UART's output).
+pub fn guest_byte(partition: &mut crate::system::Partition, byte: u8) {
+    if !partition.mid_line {
+        print("[VM ");
+        print_digit(u32::from(partition.index));
+        print("] ");
+    }
+    uart0_putc(byte);
+    partition.mid_line = byte != b'\n';
+}
+
 /// `VM <index>: <what> at <pc>` and a newline.
 pub fn report(index: usize, what: &str, pc: u32) {
     print("VM ");

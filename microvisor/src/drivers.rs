@@ -5,7 +5,7 @@
 //! first. Buffers are guest effective addresses, checked byte by byte against the guest's own
 //! translation: a wild pointer or length gets `Error::BadArgument`, never a fault in the microvisor.
 
-use crate::arch::ppc405::mmio;
+
 use crate::system::Partition;
 use irfm::hypercall::Error;
 
@@ -23,13 +23,7 @@ pub fn write(partition: &mut Partition, address: u32, length: u32) -> Result<u32
     }
     for offset in 0..length {
         let byte = crate::guest_mem::read_byte(partition, address + offset).unwrap_or(b'?');
-        if !partition.mid_line {
-            crate::console::print("[VM ");
-            crate::console::print_digit(u32::from(partition.index));
-            crate::console::print("] ");
-        }
-        mmio::uart0_putc(byte);
-        partition.mid_line = byte != b'\n';
+        crate::console::guest_byte(partition, byte);
     }
     Ok(length)
 }
@@ -42,7 +36,7 @@ pub fn read(partition: &mut Partition, address: u32, length: u32) -> Result<u32,
     }
     let mut count = 0;
     while count < length {
-        let Some(byte) = mmio::uart0_getc() else { break };
+        let Some(byte) = crate::arch::ppc405::mmio::uart0_getc() else { break };
         if !crate::guest_mem::write_byte(partition, address + count, byte) {
             return Err(Error::BadArgument);
         }

@@ -44,22 +44,40 @@ pub fn handle(system: &mut System, index: usize, event: Event) {
         (Action::Log, Event::Overrun | Event::Watchdog) => {}
         (Action::Restart, _) => restart(system, index),
         // A fault leaves nothing to go on with: logging it is halting it. (The report above said why.)
-        (Action::Halt | Action::Log, _) => system.partitions[index].state = State::Stopped,
+        (Action::Halt | Action::Log, _) => halt(system, index),
     }
 }
 
-/// Reloads partition `index` from its pristine image and starts it again.
-pub fn restart(system: &mut System, index: usize) {
-    let partition = &system.partitions[index];
-    let (copy, bytes) = (partition.descriptor.image_copy, partition.descriptor.image_bytes);
-    let reloaded = crate::guest_mem::reload(partition, copy, bytes);
+/// Stops partition `index` for good, saying so in one line (`microvisor: VM n halted`: runners
+/// watch for it to know the partition will print nothing more).
+pub fn halt(system: &mut System, index: usize) {
+    system.partitions[index].state = State::Stopped;
     console::print("microvisor: VM ");
     console::print_digit(index as u32);
-    if !reloaded {
-        console::print(" cannot be restarted (no pristine image); halted\n");
-        system.partitions[index].state = State::Stopped;
+    console::print(" halted\n");
+}
+
+/// Reloads partition `index` from its pristine image and starts it again, unless it has used up
+/// the restarts its configuration allows (then it is halted).
+pub fn restart(system: &mut System, index: usize) {
+    let partition = &mut system.partitions[index];
+    console::print("microvisor: VM ");
+    console::print_digit(index as u32);
+    let limit = partition.descriptor.health.max_restarts;
+    if limit != 0 && partition.restarts >= limit {
+        console::print(" used its ");
+        console::print_decimal(u32::from(limit));
+        console::print(" restarts\n");
+        halt(system, index);
         return;
     }
+    let (copy, bytes) = (partition.descriptor.image_copy, partition.descriptor.image_bytes);
+    if !crate::guest_mem::reload(partition, copy, bytes) {
+        console::print(" cannot be restarted (no pristine image)\n");
+        halt(system, index);
+        return;
+    }
+    partition.restarts = partition.restarts.saturating_add(1);
     console::print(" restarted from its image\n");
     start_guest(system, index);
 }

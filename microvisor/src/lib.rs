@@ -45,6 +45,7 @@ pub mod drivers;
 pub mod emulate;
 pub mod guest_mem;
 pub mod health;
+pub mod io_map;
 #[cfg(feature = "para-virt")]
 pub mod hypercall;
 #[cfg(feature = "ipcm")]

@@ -45,6 +45,8 @@ pub struct Partition {
     /// Its console output stopped in the middle of a line (the driver and the emulated UART prefix
     /// each new line).
     pub mid_line: bool,
+    /// Times the health monitor restarted it (against `Health::max_restarts`).
+    pub restarts: u8,
     /// Its emulated UART's registers (console `emulated`): RBR/THR, IER, IIR/FCR, LCR, MCR, LSR, MSR, SCR.
     pub uart: [u8; 8],
     /// What the system configuration says of it (restart, scheduling, health).
@@ -71,6 +73,7 @@ impl Partition {
         index: 0,
         mode: irfm::image::Mode::Full,
         mid_line: false,
+        restarts: 0,
         uart: [0; 8],
         descriptor: irfm::image::ZERO_DESCRIPTOR,
         budget_left: 0,

@@ -42,6 +42,14 @@ pub enum Uart {
     Uart1,
 }
 
+/// Whether `line` is the microvisor's report that a partition halted (`microvisor: VM 2 halted`).
+pub fn is_halt_report(line: &str) -> bool {
+    line.trim()
+        .strip_prefix("microvisor: VM ")
+        .and_then(|rest| rest.strip_suffix(" halted"))
+        .is_some_and(|number| !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Receives each complete line as the guest prints it (for live output).
 pub type LineSink<'a> = &'a mut dyn FnMut(Uart, &str);
 
@@ -49,8 +57,14 @@ pub type LineSink<'a> = &'a mut dyn FnMut(Uart, &str);
 pub struct Options<'a> {
     /// Wall-clock limit for the whole run.
     pub timeout: Duration,
-    /// Stop as soon as UART0 prints a line equal to this (after trimming).
+    /// Stop once UART0 printed [`end_markers`](Self::end_markers) lines ending with this (after
+    /// trimming; a line may carry a partition prefix such as `[VM 1] `).
     pub end_marker: Option<String>,
+    /// How many end-marker lines to wait for (one per partition that ends).
+    pub end_markers: usize,
+    /// Count the microvisor's `microvisor: VM n halted` line as that partition's end marker: a
+    /// halted partition prints nothing more, so a run waiting for it would only time out.
+    pub halts_end: bool,
     /// Deterministic mode: `-icount shift=N,align=off,sleep=off`.
     pub icount: Option<u32>,
     /// Wait for gdb on [`GDB_PORT`] before the first instruction (`-s -S`).
@@ -67,6 +81,8 @@ impl Default for Options<'_> {
         Options {
             timeout: Duration::from_secs(30),
             end_marker: Some(END_MARKER.to_string()),
+            end_markers: 1,
+            halts_end: false,
             icount: None,
             gdb: false,
             live: None,
@@ -312,6 +328,7 @@ fn run_in(image: &Path, uart1_file: &Path, options: &mut Options) -> Result<Tran
     let mut uart1_seen = 0usize;
     let mut uart1_partial = String::new();
     let mut memory = Vec::new();
+    let mut ends_seen = 0;
     let ending = loop {
         if STOP_REQUESTED.load(Ordering::SeqCst) {
             break Ending::Stopped;
@@ -326,9 +343,15 @@ fn run_in(image: &Path, uart1_file: &Path, options: &mut Options) -> Result<Tran
                 if let Some(sink) = options.live.as_mut() {
                     sink(Uart::Uart0, &line);
                 }
-                let is_end = options.end_marker.as_deref().is_some_and(|marker| line.trim() == marker);
+                let is_end = options.end_marker.as_deref().is_some_and(|marker| {
+                    let line = line.trim();
+                    line == marker || line.ends_with(&format!("] {marker}"))
+                }) || (options.halts_end && is_halt_report(&line));
                 uart0.push(line);
                 if is_end {
+                    ends_seen += 1;
+                }
+                if is_end && ends_seen >= options.end_markers.max(1) {
                     if !options.read_memory.is_empty() {
                         memory = read_memory(&monitor_socket(uart1_file), &options.read_memory)
                             .map_err(|e| Error::Io("reading memory through the QEMU monitor".into(), std::io::Error::other(e)))?;
@@ -386,6 +409,15 @@ mod tests {
         assert!(joined.contains("-kernel g.elf"), "{joined}");
         assert!(joined.contains("-icount shift=0,align=off,sleep=off"), "{joined}");
         assert!(!joined.contains("-S"), "{joined}");
+    }
+
+    #[test]
+    fn only_the_microvisors_halt_line_is_a_halt_report() {
+        assert!(is_halt_report("microvisor: VM 2 halted"));
+        assert!(is_halt_report("microvisor: VM 12 halted\r"));
+        assert!(!is_halt_report("[VM 0] microvisor: VM 2 halted x"));
+        assert!(!is_halt_report("microvisor: VM 2 used its 3 restarts"));
+        assert!(!is_halt_report("microvisor: VM  halted"));
     }
 
     #[test]

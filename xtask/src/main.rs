@@ -31,9 +31,12 @@ enum Task {
     Test,
     /// Boots any PPC405 ELF a user brings on the microvisor (or bare, with --native) under QEMU and streams its UART output live.
     Run {
-        /// The guest ELF image.
+        /// The guest ELF image (one partition with UART0, fully virtualized).
+        #[arg(long, conflicts_with = "config", required_unless_present = "config")]
+        guest: Option<PathBuf>,
+        /// A system configuration (system.toml): several partitions, schedule, channels, health actions.
         #[arg(long)]
-        guest: PathBuf,
+        config: Option<PathBuf>,
         /// Run the guest on the bare board instead of on the microvisor.
         #[arg(long)]
         native: bool,
@@ -113,9 +116,11 @@ fn dispatch(task: Task) -> Result<ExitCode, Failure> {
         Task::Demo => demo(),
         Task::Test => test::run_all(),
         Task::Bench { what } => bench::run(what.as_deref()),
-        Task::Run { guest, native, timeout, icount, gdb } => {
-            run_guest(&guest, native, Duration::from_secs(timeout), icount, gdb)
-        }
+        Task::Run { guest, config, native, timeout, icount, gdb } => match (guest, config) {
+            (Some(guest), _) => run_guest(&guest, native, Duration::from_secs(timeout), icount, gdb),
+            (None, Some(config)) => run_config(&config, Duration::from_secs(timeout), icount, gdb),
+            (None, None) => Err(Failure::new("give --guest FILE.elf or --config system.toml")),
+        },
         Task::Docs => docs::run(),
         Task::Footprint => {
             setup::ensure(setup::Needs { qemu: false, gdb: false, ..setup::Needs::ALL })?;
@@ -142,39 +147,62 @@ fn dispatch(task: Task) -> Result<ExitCode, Failure> {
 fn demo() -> Result<ExitCode, Failure> {
     setup::ensure(setup::Needs { gdb: false, ..setup::Needs::ALL })?;
     let images = ppc::build_all()?;
-    let find = |name: &str| {
-        images
-            .iter()
-            .find(|image| image.file_stem().is_some_and(|stem| stem == name))
-            .cloned()
-            .ok_or_else(|| Failure::new(format!("image {name} was not built")))
-    };
-    let microvisor = find("microvisor")?;
-    for (title, guest, virtualized) in [
-        ("hello-c, bare PPC405 (qemu-system-ppc -M ref405ep)", "hello-c", false),
-        ("hello-c, unmodified, on the microvisor", "hello-c", true),
-        ("hello (Rust), unmodified, on the microvisor", "hello", true),
-    ] {
-        println!("== {title} ==");
-        let guest = find(guest)?;
-        let image = if virtualized {
-            let system = ppc::images_dir().join("demo-system.elf");
-            system_image::pack(&microvisor, &[system_image::PartitionSpec::full(&guest)], &system)
-                .map_err(|error| Failure::new(error.to_string()))?;
-            system
-        } else {
-            guest
-        };
-        let transcript = stream(&image, Duration::from_secs(30), false, false)?;
-        if transcript.ending != qemu_runner::Ending::EndMarker {
-            return Err(Failure::new(format!("{title}: did not finish ({:?})", transcript.ending)));
-        }
+    let hello = images
+        .iter()
+        .find(|image| image.file_stem().is_some_and(|stem| stem == "hello-c"))
+        .cloned()
+        .ok_or_else(|| Failure::new("image hello-c was not built"))?;
+    println!("== 1. hello-c (built with gcc) on a bare PPC405: qemu-system-ppc -M ref405ep ==");
+    let transcript = stream(&hello, Duration::from_secs(30), false, false)?;
+    if transcript.ending != qemu_runner::Ending::EndMarker {
+        return Err(Failure::new(format!("hello-c did not finish ({:?})", transcript.ending)));
     }
+    let config = root().join("linker/systems/demo.toml");
+    println!("\n== 2. three partitions on the microvisor ({}) ==", config.display());
+    println!("   [VM 0] an RTOS, unmodified, its tasks in their own address spaces (TLB virtualization)");
+    println!("   [VM 1] SimpleFFT, a bare-metal guest;  [VM 2] a guest that faults: restarted, then halted");
+    let spec = system_image::config::load(&config).map_err(|error| Failure::new(error.to_string()))?;
+    let microvisor = ppc::build_microvisor(&ppc::ALL_FEATURES, "microvisor-all")?;
+    let system = ppc::images_dir().join("demo-system.elf");
+    system_image::pack_system(&microvisor, &spec, &system).map_err(|error| Failure::new(error.to_string()))?;
+    let transcript = stream_until(&system, Duration::from_secs(120), false, false, spec.partitions.len())?;
+    if transcript.ending != qemu_runner::Ending::EndMarker {
+        return Err(Failure::new(format!("the demo system did not finish ({:?})", transcript.ending)));
+    }
+    println!("\nEvery partition finished or was halted; run your own guest with `cargo xtask run --guest FILE.elf`,");
+    println!("your own system with `cargo xtask run --config FILE.toml` (see linker/systems/demo.toml).");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Packs the system a configuration file describes on the full microvisor and runs it.
+fn run_config(config: &Path, timeout: Duration, icount: bool, gdb: bool) -> Result<ExitCode, Failure> {
+    setup::ensure(setup::Needs { gdb, ..setup::Needs::ALL })?;
+    let spec = system_image::config::load(config).map_err(|error| Failure::new(error.to_string()))?;
+    let microvisor = ppc::build_microvisor(&ppc::ALL_FEATURES, "microvisor-all")?;
+    let system = ppc::images_dir().join("run-system.elf");
+    system_image::pack_system(&microvisor, &spec, &system).map_err(|error| Failure::new(error.to_string()))?;
+    if gdb {
+        println!("QEMU waits for gdb; in another terminal run:\n  {}", qemu_runner::gdb_command(&microvisor));
+    }
+    // Every partition either prints its end marker or is halted by the health monitor.
+    let transcript = stream_until(&system, timeout, icount, gdb, spec.partitions.len())?;
+    eprintln!("xtask: run ended: {:?}", transcript.ending);
     Ok(ExitCode::SUCCESS)
 }
 
 /// Runs an image, printing each UART line as it arrives.
 fn stream(image: &Path, timeout: Duration, icount: bool, gdb: bool) -> Result<qemu_runner::Transcript, Failure> {
+    stream_until(image, timeout, icount, gdb, 1)
+}
+
+/// Runs an image until `ends` end markers (one per partition that ends), printing lines live.
+fn stream_until(
+    image: &Path,
+    timeout: Duration,
+    icount: bool,
+    gdb: bool,
+    ends: usize,
+) -> Result<qemu_runner::Transcript, Failure> {
     // Write errors (a closed pipe: `… | head`) are ignored; the run still ends cleanly and QEMU is stopped.
     let mut print_line = |uart: qemu_runner::Uart, line: &str| {
         use std::io::Write;
@@ -189,6 +217,8 @@ fn stream(image: &Path, timeout: Duration, icount: bool, gdb: bool) -> Result<qe
         icount: icount.then_some(qemu_runner::ICOUNT_SHIFT),
         gdb,
         live: Some(&mut print_line),
+        end_markers: ends,
+        halts_end: true,
         ..qemu_runner::Options::default()
     };
     qemu_runner::run(image, options).map_err(|error| Failure::new(error.to_string()))
@@ -202,7 +232,7 @@ fn run_guest(guest: &Path, native: bool, timeout: Duration, icount: bool, gdb: b
     let image = if native {
         guest.to_path_buf()
     } else {
-        let microvisor = ppc::build_microvisor(&[], "microvisor")?;
+        let microvisor = ppc::build_microvisor(&ppc::ALL_FEATURES, "microvisor-all")?;
         let system = ppc::images_dir().join("run-system.elf");
         system_image::pack(&microvisor, &[system_image::PartitionSpec::full(guest)], &system)
             .map_err(|error| Failure::new(error.to_string()))?;

@@ -206,6 +206,9 @@ pub fn build_microvisor(features: &[&str], image: &str) -> Result<PathBuf, Failu
 /// The para-virtualization features, all of them.
 pub const PARA_VIRT: [&str; 6] = ["para-virt", "irfm", "irfm-fallback", "previrt", "drivers", "ipcm"];
 
+/// Every product feature: what `cargo xtask run` and the demo use.
+pub const ALL_FEATURES: [&str; 7] = ["para-virt", "irfm", "irfm-fallback", "previrt", "drivers", "ipcm", "tlb-virt"];
+
 /// Builds every image: the guests and the microvisor (basis configuration).
 pub fn build_all() -> Result<Vec<PathBuf>, Failure> {
     let mut images = build_guests()?;
@@ -215,6 +218,7 @@ pub fn build_all() -> Result<Vec<PathBuf>, Failure> {
     images.push(build_microvisor(&["trap-stats"], "microvisor-trap-stats")?);
     images.push(build_microvisor(&["tlb-virt"], "microvisor-tlb-virt")?);
     images.push(build_microvisor(&PARA_VIRT, "microvisor-para")?);
+    images.push(build_microvisor(&ALL_FEATURES, "microvisor-all")?);
     images.push(build_microvisor(&["para-virt", "irfm"], "microvisor-irfm-no-fallback")?);
     Ok(images)
 }

@@ -54,7 +54,8 @@ struct task {
     struct address_space space; /* its memory, for the MMU mode */
 };
 
-volatile struct rtos_config rtos_config = { .magic = RTOS_CONFIG_MAGIC, .flags = 0 };
+/* Weak: an application may define its own (guests/rtos-mmu turns the MMU mode on). */
+__attribute__((weak)) volatile struct rtos_config rtos_config = { .magic = RTOS_CONFIG_MAGIC, .flags = 0 };
 static uint32_t mmu_on;
 
 static struct task tasks[RTOS_MAX_TASKS];

@@ -54,8 +54,13 @@ pub fn real_context(partition: &Partition) -> (u8, u32) {
 }
 
 /// A real TLB miss: the guest touched an address outside its memory and granted devices.
-pub fn tlb_miss(system: &mut System, index: usize, address: u32, _data: bool, _store: bool) -> Outcome {
-    let _ = &system.partitions[index];
+pub fn tlb_miss(system: &mut System, index: usize, address: u32, data: bool, _store: bool) -> Outcome {
+    let partition = &mut system.partitions[index];
+    if data {
+        if let Some(outcome) = crate::io_map::access(partition, address) {
+            return outcome;
+        }
+    }
     Outcome::Stop(Fault::OutsideMemory { address })
 }
 

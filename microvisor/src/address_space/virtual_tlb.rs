@@ -192,11 +192,18 @@ pub fn tlb_miss(system: &mut System, index: usize, address: u32, data: bool, sto
     }
     let (_, entry) = match translate(partition, address, access) {
         Ok(found) => found,
+        // An emulated device (I/O address-map translation) behind the guest's own mapping, or none.
+        Err(Outcome::Stop(Fault::OutsideMemory { address: physical })) if data => {
+            let partition = &mut system.partitions[index];
+            return crate::io_map::access(partition, physical)
+                .unwrap_or(Outcome::Stop(Fault::OutsideMemory { address: physical }));
+        }
         Err(outcome) => return outcome,
     };
     let Some(entry) = entry else {
-        // Untranslated, and the one-to-one map missed: outside its memory.
-        return Outcome::Stop(Fault::OutsideMemory { address });
+        // Untranslated, and the one-to-one map missed: an emulated device, or outside its memory.
+        let partition = &mut system.partitions[index];
+        return crate::io_map::access(partition, address).unwrap_or(Outcome::Stop(Fault::OutsideMemory { address }));
     };
     let (tag, data_word) = (partition.tlb.hi[entry], partition.tlb.lo[entry]);
     let size = (tag & hi::SIZE) >> hi::SIZE_SHIFT;

@@ -34,3 +34,28 @@ pub fn uart0_getc() -> Option<u8> {
     #[cfg(not(target_arch = "powerpc"))]
     None
 }
+
+/// Writes UART1's register `offset` (0–7).
+pub fn uart1_write(offset: u32, value: u8) {
+    #[cfg(target_arch = "powerpc")]
+    // SAFETY: UART1's registers at a fixed real address; `offset` is below 8 (the caller checks).
+    unsafe {
+        core::ptr::write_volatile((ref405ep::UART1 + (offset & 7)) as *mut u8, value)
+    };
+    #[cfg(not(target_arch = "powerpc"))]
+    crate::arch::host::record("uart1", u32::from(value) | (offset << 8));
+}
+
+/// Reads UART1's register `offset` (0–7).
+pub fn uart1_read(offset: u32) -> u8 {
+    #[cfg(target_arch = "powerpc")]
+    // SAFETY: as `uart1_write`; reading RBR consumes a received byte, as the guest asked.
+    unsafe {
+        core::ptr::read_volatile((ref405ep::UART1 + (offset & 7)) as *const u8)
+    }
+    #[cfg(not(target_arch = "powerpc"))]
+    {
+        let _ = offset;
+        0x60
+    }
+}

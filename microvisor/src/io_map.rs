@@ -1,0 +1,88 @@
+//! I/O address-map translation: what each partition finds at a device's address.
+//!
+//! Most of it is the MMU's work (`partition::map`): a device window the configuration granted is
+//! mapped at its own address, guarded and cache-inhibited; one not granted is not mapped at all, so
+//! an access to it stops the partition. This module is the third case, an *emulated* device, for
+//! UART0's registers (0xEF600300–0xEF600307), chosen per partition (`irfm::image::Console`):
+//! - `emulated`: a 16550 that is always ready to send, whose output goes to UART0 with a
+//!   `[VM n] ` prefix per line, so several unmodified guests share one console legibly;
+//! - `uart1`: the guest's UART0 registers are the real UART1's (0xEF600400–7).
+//!
+//! Both need a trap per access: UART0 and UART1 share one 4 KiB page, 0x100 apart, and QEMU maps no
+//! page smaller than 4 KiB, so no TLB entry can put one in the other's place. The page is left
+//! unmapped; each access misses in the TLB, and the load or store is decoded and performed here.
+//! No interrupts come from an emulated UART (IIR always says none is pending).
+
+use crate::arch::ppc405::mmio;
+use crate::emulate::Outcome;
+use crate::platform::ref405ep;
+use crate::system::Partition;
+use irfm::image::Console;
+
+/// A decoded load or store.
+struct Access {
+    store: bool,
+    bytes: u32,
+    register: usize,
+}
+
+/// Decodes the byte, halfword and word loads and stores (D- and X-forms, without update) the
+/// microvisor performs for a guest; `None` for any other instruction.
+fn decode(word: u32) -> Option<Access> {
+    let register = irfm::insn::rd(word);
+    let (store, bytes) = match word >> 26 {
+        32 => (false, 4), // lwz
+        34 => (false, 1), // lbz
+        36 => (true, 4),  // stw
+        38 => (true, 1),  // stb
+        40 => (false, 2), // lhz
+        44 => (true, 2),  // sth
+        31 => match (word >> 1) & 0x3ff {
+            23 => (false, 4),  // lwzx
+            87 => (false, 1),  // lbzx
+            151 => (true, 4),  // stwx
+            215 => (true, 1),  // stbx
+            279 => (false, 2), // lhzx
+            407 => (true, 2),  // sthx
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some(Access { store, bytes, register })
+}
+
+/// Performs the guest's access at guest physical `physical`, if it is to UART0's registers and the
+/// partition's console is emulated or moved to UART1; `None` otherwise (the caller stops it).
+pub fn access(partition: &mut Partition, physical: u32) -> Option<Outcome> {
+    let register = physical.wrapping_sub(ref405ep::UART0);
+    if register >= 8 || partition.descriptor.console == Console::Direct {
+        return None;
+    }
+    let word = crate::guest_mem::fetch(partition, partition.vcpu.pc)?;
+    let access = decode(word)?;
+    if access.bytes != 1 {
+        return None;
+    }
+    let register = register as usize;
+    if access.store {
+        let value = partition.vcpu.gpr[access.register] as u8;
+        match partition.descriptor.console {
+            Console::Uart1 => mmio::uart1_write(register as u32, value),
+            _ if register == 0 && partition.uart[3] & 0x80 == 0 => crate::console::guest_byte(partition, value),
+            _ => partition.uart[register] = value,
+        }
+    } else {
+        let value = match partition.descriptor.console {
+            Console::Uart1 => mmio::uart1_read(register as u32),
+            _ => match register {
+                0 if partition.uart[3] & 0x80 == 0 => 0, // RBR: nothing received
+                2 => 0x01,                               // IIR: no interrupt pending
+                5 => 0x60,                               // LSR: transmitter empty and idle
+                6 => 0,                                  // MSR
+                _ => partition.uart[register],
+            },
+        };
+        partition.vcpu.gpr[access.register] = u32::from(value);
+    }
+    Some(Outcome::Next)
+}
