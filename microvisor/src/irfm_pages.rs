@@ -59,25 +59,78 @@ pub fn map(pages: &Pages, tid: u8, slot: &mut usize) -> bool {
     true
 }
 
+/// Copies the read-write page's registers (SRR0–3, SPRG0–3: the first eight of `Vcpu::sprs`),
+/// spelled out: a slice copy becomes a call to the generic `memcpy`, several times slower on
+/// this path that runs on every trap of a para-virtual guest.
+macro_rules! copy_rw_registers {
+    ($to:expr, $from:expr) => {{
+        let (to, from) = (&mut $to, &$from);
+        to[0] = from[0];
+        to[1] = from[1];
+        to[2] = from[2];
+        to[3] = from[3];
+        to[4] = from[4];
+        to[5] = from[5];
+        to[6] = from[6];
+        to[7] = from[7];
+    }};
+}
+const _: () = assert!(irfm::page::RW_SPRS.len() == 8);
+
 /// The guest may have written SRR0–3 and SPRG0–3 in its read-write page: take them.
 pub fn load(partition: &mut Partition, pages: &Pages) {
-    partition.vcpu.sprs[..8].copy_from_slice(&pages.rw[..8]);
+    copy_rw_registers!(partition.vcpu.sprs, pages.rw);
 }
+
+/// The read-only page's slot of SPR `number` (slot 0 is the MSR).
+const fn ro_slot(number: u16) -> usize {
+    let mut slot = 0;
+    while slot < RO_SPRS.len() {
+        if RO_SPRS[slot] == number {
+            return 1 + slot;
+        }
+        slot += 1;
+    }
+    panic!("not an SPR of the read-only IRFM page")
+}
+
+/// The read-only page's SPRs that are plain storage in the register file: (page slot, index in
+/// `Vcpu::sprs`). Every other one has a field of its own (EVPR, PID, TCR) or is the real one
+/// (PVR). Worked out at build time, so that [`store`], which runs on every return to a
+/// para-virtual guest, is straight-line loads and stores.
+const RO_PLAIN: [(usize, usize); 8] = {
+    let mut pairs = [(0, 0); 8];
+    let (mut slot, mut n) = (0, 0);
+    while slot < RO_SPRS.len() {
+        let number = RO_SPRS[slot];
+        if !matches!(number, irfm::spr::EVPR | irfm::spr::PID | irfm::spr::PVR | irfm::spr::TCR) {
+            pairs[n] = match Spr::index_of(number) {
+                Some(index) => (1 + slot, index),
+                None => panic!("an SPR of the read-only IRFM page has no place in the register file"),
+            };
+            n += 1;
+        }
+        slot += 1;
+    }
+    assert!(n == pairs.len(), "RO_PLAIN's length must be the count of plain SPRs in irfm::page::RO_SPRS");
+    pairs
+};
 
 /// Writes the register file's view into both pages before the guest runs again.
 pub fn store(partition: &Partition, pages: &mut Pages) {
     let vcpu = &partition.vcpu;
-    pages.rw[..8].copy_from_slice(&vcpu.sprs[..8]);
-    pages.ro[irfm::page::RO_MSR as usize] = vcpu.msr;
-    for (slot, number) in RO_SPRS.iter().enumerate() {
-        pages.ro[1 + slot] = match *number {
-            irfm::spr::EVPR => u32::from(vcpu.evpr) << 16,
-            irfm::spr::PID => u32::from(vcpu.pid),
-            irfm::spr::PVR => crate::arch::ppc405::spr::pvr(),
-            irfm::spr::TCR => vcpu.tcr,
-            number => Spr::index_of(number).map_or(0, |index| vcpu.sprs[index]),
-        };
+    copy_rw_registers!(pages.rw, vcpu.sprs);
+    let ro = &mut pages.ro;
+    ro[irfm::page::RO_MSR as usize] = vcpu.msr;
+    ro[const { ro_slot(irfm::spr::EVPR) }] = u32::from(vcpu.evpr) << 16;
+    ro[const { ro_slot(irfm::spr::PID) }] = u32::from(vcpu.pid);
+    ro[const { ro_slot(irfm::spr::PVR) }] = crate::arch::ppc405::spr::pvr();
+    ro[const { ro_slot(irfm::spr::TCR) }] = vcpu.tcr;
+    // Spelled out (not a loop) so that each is one load and one store.
+    macro_rules! plain {
+        ($($n:literal)*) => { $( ro[RO_PLAIN[$n].0] = vcpu.sprs[RO_PLAIN[$n].1]; )* };
     }
+    plain!(0 1 2 3 4 5 6 7);
 }
 
 #[cfg(test)]

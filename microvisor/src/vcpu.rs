@@ -96,15 +96,19 @@ impl Spr {
     /// The index in [`Vcpu::sprs`] of the plain-storage SPR numbered `number` (PPC405 manual,
     /// table 10-2), if it is one: SRR0/SRR1 by number, SPRG0–7 (and the user aliases of SPRG4–7)
     /// and the 944–1023 block through small tables.
-    pub fn index_of(number: u16) -> Option<usize> {
+    pub const fn index_of(number: u16) -> Option<usize> {
         let index = match number {
             26 => Spr::Srr0 as u8,
             27 => Spr::Srr1 as u8,
-            256..=287 => SPR_INDEX_256[usize::from(number - 256)],
-            944..=1023 => SPR_INDEX_944[usize::from(number - 944)],
+            256..=287 => SPR_INDEX_256[(number - 256) as usize],
+            944..=1023 => SPR_INDEX_944[(number - 944) as usize],
             _ => NONE,
         };
-        (index != NONE).then_some(usize::from(index & INDEX))
+        if index == NONE {
+            None
+        } else {
+            Some((index & INDEX) as usize)
+        }
     }
 }
 

@@ -86,20 +86,37 @@ const SCENARIOS: [Scenario; 3] = [
 struct Measurement {
     /// Ticks of the measured region.
     ticks: u64,
-    /// The transcript without its `cost:` lines: the results.
+    /// The transcript without its `cost:` lines and the microvisor's own lines: the results.
     results: String,
+    /// The microvisor's own lines (`microvisor: …`), such as its pre-virtualization report.
+    microvisor: Vec<String>,
+}
+
+/// One scenario in every mode.
+struct Row {
+    scenario: &'static Scenario,
+    native: Measurement,
+    full: Measurement,
+    para: Measurement,
+    /// The previrt-padded image, natively.
+    padded: Measurement,
 }
 
 /// Runs Table 1, prints it and records it in `docs/results.md`.
 pub fn run() -> Result<ExitCode, Failure> {
     setup::ensure(setup::Needs { gdb: false, ..setup::Needs::ALL })?;
     let microvisor = ppc::build_microvisor(&[], "microvisor")?;
+    let para_microvisor = ppc::build_microvisor(&ppc::PARA_VIRT, "microvisor-para")?;
     let counting = ppc::build_microvisor(&["trap-stats"], "microvisor-trap-stats")?;
+    let mut para_counted = ppc::PARA_VIRT.to_vec();
+    para_counted.push("trap-stats");
+    let para_counting = ppc::build_microvisor(&para_counted, "microvisor-para-trap-stats")?;
     let scratch = crate::root().join("target/bench");
     std::fs::create_dir_all(&scratch).map_err(|e| Failure::new(format!("{}: {e}", scratch.display())))?;
 
     let mut rows = Vec::new();
     let mut traps = Vec::new();
+    let mut para_traps = Vec::new();
     for scenario in &SCENARIOS {
         let guest = ppc::build_c_guest(scenario.image)?;
         println!("bench table1: {} ({})", scenario.name, scenario.image);
@@ -107,19 +124,20 @@ pub fn run() -> Result<ExitCode, Failure> {
         let full = twice(scenario, "fully virtualized", || {
             pack(&microvisor, &guest, &scratch.join(format!("{}-full.elf", scenario.image)))
         })?;
-        let para = para_virtualized(scenario)?;
-        for (mode, measurement) in [("fully virtualized", Some(&full)), ("para-virtualized", para.as_ref())] {
-            if let Some(measurement) = measurement {
-                if measurement.results != native.results {
-                    return Err(Failure::new(format!(
-                        "{}: the {mode} results differ from the native ones:\n{}\n--- native ---\n{}",
-                        scenario.name, measurement.results, native.results
-                    )));
-                }
+        let (para, padded) = para_virtualized(scenario, &para_microvisor, &scratch)?;
+        for (mode, measurement) in [("fully virtualized", &full), ("para-virtualized", &para), ("previrt-padded", &padded)] {
+            if measurement.results != native.results {
+                return Err(Failure::new(format!(
+                    "{}: the {mode} results differ from the native ones:\n{}\n--- native ---\n{}",
+                    scenario.name, measurement.results, native.results
+                )));
             }
         }
-        traps.push(trap_counts(scenario, &counting, &guest, &scratch)?);
-        rows.push((scenario, native, full, para));
+        traps.push(trap_counts(scenario, &counting, system_image::PartitionSpec::full(&guest), &scratch)?);
+        let padded_guest = scratch.join(format!("{}-previrt.elf", scenario.image));
+        let previrt = system_image::PartitionSpec { mode: irfm::image::Mode::Previrt, ..system_image::PartitionSpec::full(&padded_guest) };
+        para_traps.push(trap_counts(scenario, &para_counting, previrt, &scratch)?);
+        rows.push(Row { scenario, native, full, para, padded });
     }
 
     let mut table = String::new();
@@ -127,57 +145,71 @@ pub fn run() -> Result<ExitCode, Failure> {
         "| scenario | measured region | native | fully virtualized | overhead | paper | goal | para-virtualized | \
          overhead | paper | goal |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
-    for (scenario, native, full, para) in &rows {
-        let full_overhead = overhead(native.ticks, full.ticks);
-        let (para_cost, para_overhead) = match para {
-            Some(para) => (cost(para.ticks), signed_percent(overhead(native.ticks, para.ticks))),
-            None => ("n/a (needs the para-virt features)".to_string(), "n/a".to_string()),
-        };
+    for row in &rows {
+        let (scenario, native) = (row.scenario, &row.native);
+        let full_overhead = overhead(native.ticks, row.full.ticks);
+        let para_overhead = overhead(native.ticks, row.para.ticks);
         table.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             scenario.name,
             scenario.region,
             cost(native.ticks),
-            cost(full.ticks),
+            cost(row.full.ticks),
             signed_percent(full_overhead),
             percent(scenario.paper_full),
             goal(scenario.goal_full, Some(full_overhead)),
-            para_cost,
-            para_overhead,
+            cost(row.para.ticks),
+            signed_percent(para_overhead),
             percent(scenario.paper_para),
-            goal(scenario.goal_para, para.as_ref().map(|p| overhead(native.ticks, p.ticks))),
+            goal(scenario.goal_para, Some(para_overhead)),
         ));
     }
     let mut notes = String::new();
-    for (scenario, native, full, _) in &rows {
-        let extra = full.ticks as i64 - native.ticks as i64;
+    for row in &rows {
+        let (scenario, native) = (row.scenario, &row.native);
         let (units, unit) = scenario.units;
+        let per_unit = |ticks: u64| signed_group((ticks as i64 - native.ticks as i64) / units as i64);
+        let extra = row.full.ticks as i64 - native.ticks as i64;
+        let patch_report = row
+            .para
+            .microvisor
+            .iter()
+            .find_map(|line| line.split_once(": pre-virtualized, ").map(|(_, sites)| sites.to_string()))
+            .unwrap_or_else(|| "no pre-virtualization report".to_string());
         notes.push_str(&format!(
             "- {}: full virtualization changes the cost by {} ticks (≈ {} instructions) in all, {} ticks per \
-             {unit}.\n",
+             {unit}; para-virtualization by {} ticks per {unit} ({patch_report}); the previrt-padded image run \
+             natively costs {} ({}, {} ticks per {unit}).\n",
             scenario.name,
             signed_group(extra),
             signed_group(extra * INSTRUCTIONS_PER_TICK as i64),
-            signed_group(extra / units as i64),
+            per_unit(row.full.ticks),
+            per_unit(row.para.ticks),
+            cost(row.padded.ticks),
+            signed_percent(overhead(native.ticks, row.padded.ticks)),
+            per_unit(row.padded.ticks),
         ));
     }
     let plot = crate::plot::write("overhead", &overhead_chart(&rows))?;
     let mut trap_lines = String::new();
-    for (scenario, counts) in SCENARIOS.iter().zip(&traps) {
-        trap_lines.push_str(&format!("- {}: {}\n", scenario.name, counts));
+    for ((scenario, counts), para_counts) in SCENARIOS.iter().zip(&traps).zip(&para_traps) {
+        trap_lines.push_str(&format!("- {}: fully virtualized: {counts}; para-virtualized: {para_counts}\n", scenario.name));
     }
 
     println!(
-        "\n{table}\n{notes}\nTraps per kind, fully virtualized (microvisor-trap-stats, whole run from boot to the end \
-         marker):\n{trap_lines}"
+        "\n{table}\n{notes}\nTraps per kind (microvisor-trap-stats and microvisor-para-trap-stats, whole run from boot \
+         to the end marker):\n{trap_lines}"
     );
     println!("Every figure above was measured twice, under -icount, and both runs agreed to the tick.");
     let body = format!(
-        "Measured by `cargo xtask bench table1`. Each scenario runs natively (`qemu-system-ppc -M ref405ep`, QEMU 7.2) \
-         and fully virtualized (the unmodified image as the only partition on `target/images/microvisor.elf`, basis \
-         features), under `-icount shift=0,align=off,sleep=off`; every run is made twice and both runs agreed to the \
-         tick (the bench stops otherwise). Results (the transcript but its `cost:` lines, including the FFT checksum \
-         and bins, which `tests/tests/rtos.rs` checks against the host reference) are identical in every mode.\n\n\
+        "Measured by `cargo xtask bench table1`. Each scenario runs natively (`qemu-system-ppc -M ref405ep`, QEMU 7.2), \
+         fully virtualized (the unmodified image as the only partition on `target/images/microvisor.elf`, basis \
+         features) and para-virtualized (the image padded by `previrt patch`, packed in `previrt` mode on \
+         `target/images/microvisor-para.elf`, which turns each padded site into IRFM loads and stores or a hypercall \
+         when it loads the guest), under `-icount shift=0,align=off,sleep=off`; every run is made twice and both \
+         runs agreed to the tick (the bench stops otherwise). Results (the transcript but its `cost:` lines and the \
+         microvisor's own lines, including the FFT checksum and bins, which `tests/tests/rtos.rs` checks against the \
+         host reference) are identical in every mode.\n\n\
          Unit: time-base ticks of the measured region (QEMU's time base runs at 333,333,330 Hz; under `-icount` \
          shift 0 one instruction takes 1 ns, so one tick is 3 instructions: 9,000,000 `bdnz` measure 3,000,002 ticks). \
          CTask and FFTTask are tasks of the RTOS (`guests/lib/rtos`, tick of 333,333 ticks ≈ 1 ms): a job's cost \
@@ -188,26 +220,23 @@ pub fn run() -> Result<ExitCode, Failure> {
          SimpleFFT is `mftb` before and after its loop, with no OS. The count of 10,000 in CTask and the FFT size are \
          our choices (the paper's are not stated in what we have); the absolute cost per job below lets the \
          percentage be recomputed for another count.\n\n\
-         The para-virtualized column needs the microvisor's `previrt` and `irfm` features, which do not exist yet.\n\n\
-         {table}\n![Virtualization overhead per scenario and mode]({plot})\n\n{notes}\nTraps per kind, fully \
-         virtualized (a run on `microvisor-trap-stats`, counted from boot to the end marker, so boot and the final \
-         report are included):\n\n{trap_lines}"
+         {table}\n![Virtualization overhead per scenario and mode]({plot})\n\n{notes}\nTraps per kind (a run \
+         on `microvisor-trap-stats`, fully virtualized, and on `microvisor-para-trap-stats`, para-virtualized, \
+         counted from boot to the end marker, so boot and the final report are included):\n\n{trap_lines}"
     );
     record("Table 1: virtualization overhead (CTask, FFTTask, SimpleFFT)", &body)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// The plot of the overhead column of each mode (`docs/plots/overhead.svg`); a mode without a figure
-/// shows "n/a".
-fn overhead_chart(rows: &[(&Scenario, Measurement, Measurement, Option<Measurement>)]) -> crate::plot::Chart {
+/// The plot of the overhead column of each mode (`docs/plots/overhead.svg`).
+fn overhead_chart(rows: &[Row]) -> crate::plot::Chart {
     use crate::plot::{Chart, Layout, Series};
-    let full = rows.iter().map(|(_, native, full, _)| Some(overhead(native.ticks, full.ticks))).collect();
-    let para =
-        rows.iter().map(|(_, native, _, para)| para.as_ref().map(|para| overhead(native.ticks, para.ticks))).collect();
+    let full = rows.iter().map(|row| Some(overhead(row.native.ticks, row.full.ticks))).collect();
+    let para = rows.iter().map(|row| Some(overhead(row.native.ticks, row.para.ticks))).collect();
     Chart {
         title: "Virtualization overhead per scenario (-icount, time-base ticks)".into(),
         axis: "overhead over native (%)".into(),
-        categories: rows.iter().map(|row| row.0.name.to_string()).collect(),
+        categories: rows.iter().map(|row| row.scenario.name.to_string()).collect(),
         series: vec![
             Series { name: "fully virtualized".into(), values: full },
             Series { name: "para-virtualized".into(), values: para },
@@ -217,11 +246,25 @@ fn overhead_chart(rows: &[(&Scenario, Measurement, Measurement, Option<Measureme
     }
 }
 
-/// Para-virtualized: the image patched by `previrt`, on a microvisor built with the para-virtualization
-/// features (`previrt`, `irfm`). They do not exist yet, so there is no figure. When they do, this builds
-/// that microvisor, patches `scenario.image` and returns `twice(scenario, "para-virtualized", …)`.
-fn para_virtualized(_scenario: &Scenario) -> Result<Option<Measurement>, Failure> {
-    Ok(None)
+/// Para-virtualized: the image as `previrt patch` pads it, packed in `previrt` mode on the
+/// microvisor with the para-virtualization features (`microvisor-para`), which rewrites each padded
+/// site at load time (IRFM loads and stores, hypercalls). Also returns the padded image's own native
+/// cost: what the padding costs a guest that runs without the microvisor.
+fn para_virtualized(scenario: &Scenario, para: &Path, scratch: &Path) -> Result<(Measurement, Measurement), Failure> {
+    let guest = ppc::images_dir().join(format!("{}.elf", scenario.image));
+    let bytes = std::fs::read(&guest).map_err(|e| Failure::new(format!("{}: {e}", guest.display())))?;
+    let patched = previrt_tool::patch::patch(&bytes, &previrt_tool::patch::Options::default())
+        .map_err(|e| Failure::new(format!("previrt patch {}: {e}", guest.display())))?;
+    let padded = scratch.join(format!("{}-previrt.elf", scenario.image));
+    std::fs::write(&padded, patched.bytes).map_err(|e| Failure::new(format!("{}: {e}", padded.display())))?;
+    let padded_native = twice(scenario, "previrt-padded, native", || Ok(padded.clone()))?;
+    let virtualized = twice(scenario, "para-virtualized", || {
+        let output = scratch.join(format!("{}-para.elf", scenario.image));
+        let spec = system_image::PartitionSpec { mode: irfm::image::Mode::Previrt, ..system_image::PartitionSpec::full(&padded) };
+        system_image::pack(para, &[spec], &output).map_err(|error| Failure::new(error.to_string()))?;
+        Ok(output)
+    })?;
+    Ok((virtualized, padded_native))
 }
 
 /// Makes the image with `prepare`, runs it twice and checks both runs agree.
@@ -250,8 +293,10 @@ fn measure(scenario: &Scenario, image: &Path) -> Result<Measurement, Failure> {
         let (path, name) = (image.display(), scenario.cost_name);
         Failure::new(format!("{path}: no `cost: {name} <n> ticks` line in:\n{}", transcript.uart0))
     })?;
-    let results = transcript.uart0.lines().filter(|line| !line.starts_with(COST_PREFIX)).collect::<Vec<_>>().join("\n");
-    Ok(Measurement { ticks, results })
+    let (microvisor, guest): (Vec<&str>, Vec<&str>) =
+        transcript.uart0.lines().partition(|line| line.starts_with("microvisor: "));
+    let results = guest.into_iter().filter(|line| !line.starts_with(COST_PREFIX)).collect::<Vec<_>>().join("\n");
+    Ok(Measurement { ticks, results, microvisor: microvisor.into_iter().map(str::to_string).collect() })
 }
 
 fn boot(image: &Path, read_memory: Vec<(u32, u32)>) -> Result<qemu_runner::Transcript, Failure> {
@@ -290,7 +335,12 @@ fn pack(microvisor: &Path, guest: &Path, output: &Path) -> Result<PathBuf, Failu
 }
 
 /// The non-zero trap counters of a fully virtualized run on the counting microvisor, as text.
-fn trap_counts(scenario: &Scenario, counting: &Path, guest: &Path, scratch: &Path) -> Result<String, Failure> {
+fn trap_counts(
+    scenario: &Scenario,
+    counting: &Path,
+    spec: system_image::PartitionSpec,
+    scratch: &Path,
+) -> Result<String, Failure> {
     use object::{Object, ObjectSymbol};
     let bytes = std::fs::read(counting).map_err(|e| Failure::new(format!("{}: {e}", counting.display())))?;
     let file = object::File::parse(&bytes[..]).map_err(|e| Failure::new(format!("{}: {e}", counting.display())))?;
@@ -299,7 +349,8 @@ fn trap_counts(scenario: &Scenario, counting: &Path, guest: &Path, scratch: &Pat
         .find(|symbol| symbol.name() == Ok(irfm::stats::SYMBOL))
         .ok_or_else(|| Failure::new(format!("{}: no {} symbol", counting.display(), irfm::stats::SYMBOL)))?
         .address() as u32;
-    let system = pack(counting, guest, &scratch.join(format!("{}-counted.elf", scenario.image)))?;
+    let system = scratch.join(format!("{}-counted.elf", scenario.image));
+    system_image::pack(counting, &[spec], &system).map_err(|error| Failure::new(error.to_string()))?;
     let transcript = boot(&system, vec![(address, irfm::stats::KINDS as u32)])?;
     let counters = transcript.memory.first().ok_or_else(|| Failure::new("no trap counters read"))?;
     let counted: Vec<String> = counters
