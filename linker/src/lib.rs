@@ -213,6 +213,14 @@ pub fn pack_system(microvisor: &Path, system: &SystemSpec, output: &Path) -> Res
         if spec.memory == 0 || spec.memory > PARTITION_STRIDE || spec.memory % 4096 != 0 {
             return Err(error(&spec.image, "partition memory must be a multiple of 4 KiB, at most 16 MiB"));
         }
+        let uart_granted = spec.devices.iter().any(|d| matches!(d, Device::Uart0 | Device::Uart1));
+        if spec.console != Console::Direct && uart_granted {
+            return Err(error(
+                &spec.image,
+                "an emulated or UART1 console traps the guest's UART accesses, so the partition cannot also be \
+                 granted uart0 or uart1 (their page would be mapped and the accesses would not trap)",
+            ));
+        }
         for (other, earlier) in partitions[..index].iter().enumerate() {
             // UART0 and UART1 share one 4 KiB page: granting either grants that page.
             let uarts = |devices: &[Device]| devices.iter().any(|d| matches!(d, Device::Uart0 | Device::Uart1));

@@ -67,6 +67,19 @@ pub fn pack(microvisor: &std::path::Path, partitions: &[system_image::PartitionS
     path
 }
 
+/// Packs a whole system (schedule, channels) into a temporary file and returns its path.
+pub fn pack_system_for_test(microvisor: &std::path::Path, system: &system_image::SystemSpec) -> PathBuf {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "system-spec-{}-{}.elf",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    system_image::pack_system(microvisor, system, &path).unwrap_or_else(|error| panic!("{error}"));
+    path
+}
+
 /// A copy of `elf` with the bytes of symbol `symbol` (in a loaded section) replaced by `bytes`.
 pub fn patch_symbol(elf: &std::path::Path, symbol: &str, bytes: &[u8]) -> PathBuf {
     use object::{Object, ObjectSection, ObjectSymbol};
