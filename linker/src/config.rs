@@ -1,4 +1,5 @@
 //! The system configuration file (`system.toml`): partitions, schedule, channels, health actions.
+//! What each key means for the running system: docs/configuration.md.
 //!
 //! ```toml
 //! [schedule]
