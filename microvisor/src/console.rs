@@ -39,16 +39,53 @@ pub fn print_digit(value: u32) {
     uart0_putc(b'0' + (value % 10) as u8);
 }
 
-/// One byte of a partition's console output on UART0, each line prefixed `[VM n] ` (the console
-/// driver's and the emulated UART's output).
+/// Bytes of one line a partition's console holds before printing it: a longer line is printed in
+/// pieces of this size, each on a line of its own.
+pub const LINE_BYTES: usize = 72;
+
+/// A partition's console output since its last full line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineBuffer {
+    bytes: [u8; LINE_BYTES],
+    len: u8,
+}
+
+impl LineBuffer {
+    /// Nothing held.
+    pub const EMPTY: LineBuffer = LineBuffer { bytes: [0; LINE_BYTES], len: 0 };
+}
+
+/// One byte of a partition's console output (the console driver's and the emulated UART's). Lines
+/// are printed whole on UART0, prefixed `[VM n] `: a partition preempted in the middle of a line
+/// cannot split another's. A line is printed at its newline, when the buffer is full, or when the
+/// partition sleeps or stops (`flush_line`).
 pub fn guest_byte(partition: &mut crate::system::Partition, byte: u8) {
-    if !partition.mid_line {
-        print("[VM ");
-        print_digit(u32::from(partition.index));
-        print("] ");
+    let line = &mut partition.line;
+    if byte != b'\n' {
+        line.bytes[usize::from(line.len)] = byte;
+        line.len += 1;
     }
-    uart0_putc(byte);
-    partition.mid_line = byte != b'\n';
+    if byte == b'\n' || usize::from(line.len) == LINE_BYTES {
+        print_line(partition);
+    }
+}
+
+/// Prints what partition `partition` holds of an unfinished line, if anything.
+pub fn flush_line(partition: &mut crate::system::Partition) {
+    if partition.line.len > 0 {
+        print_line(partition);
+    }
+}
+
+fn print_line(partition: &mut crate::system::Partition) {
+    print("[VM ");
+    print_digit(u32::from(partition.index));
+    print("] ");
+    for byte in &partition.line.bytes[..usize::from(partition.line.len)] {
+        uart0_putc(*byte);
+    }
+    uart0_putc(b'\n');
+    partition.line.len = 0;
 }
 
 /// `VM <index>: <what> at <pc>` and a newline.
@@ -65,6 +102,22 @@ pub fn report(index: usize, what: &str, pc: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn guest_output_is_printed_in_whole_prefixed_lines() {
+        let mut partition = crate::system::Partition { index: 2, ..crate::system::Partition::EMPTY };
+        for byte in b"ab" {
+            guest_byte(&mut partition, *byte);
+        }
+        assert_eq!(crate::arch::host::console_text(), "", "nothing before the line ends");
+        guest_byte(&mut partition, b'\n');
+        for _ in 0..LINE_BYTES + 1 {
+            guest_byte(&mut partition, b'x');
+        }
+        flush_line(&mut partition);
+        let long = "x".repeat(LINE_BYTES);
+        assert_eq!(crate::arch::host::console_text(), format!("[VM 2] ab\n[VM 2] {long}\n[VM 2] x\n"));
+    }
 
     #[test]
     fn a_report_is_one_line_with_the_vm_and_pc() {

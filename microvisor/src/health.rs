@@ -34,6 +34,8 @@ pub fn handle(system: &mut System, index: usize, event: Event) {
         Event::Watchdog => (health.on_watchdog, Fault::WatchdogReset.describe()),
         Event::Overrun => (health.on_overrun, "budget overrun"),
     };
+    // What it printed of an unfinished line comes first, so its last words are not lost.
+    console::flush_line(partition);
     console::report(index, what, partition.vcpu.pc);
     if let Event::Fault(Fault::OutsideMemory { address }) = event {
         console::print("  (address ");
@@ -97,7 +99,7 @@ pub fn start_guest(system: &mut System, index: usize) {
     // Its interrupt lines stay off in the real UIC until its guest enables them again.
     partition.uic = crate::vuic::VirtualUic::RESET;
     partition.uic.arm(partition.owned_lines);
-    partition.mid_line = false;
+    partition.line = console::LineBuffer::EMPTY;
     partition.uart = [0; 8];
     partition.tlb = crate::address_space::Tlb::EMPTY;
     #[cfg(feature = "tlb-virt")]

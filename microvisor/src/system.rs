@@ -42,9 +42,9 @@ pub struct Partition {
     /// How its guest runs: hypercalls are recognised only in para-virtual and pre-virtualized ones
     /// (the descriptor's mode, unless this build or its table could not honour it).
     pub mode: irfm::image::Mode,
-    /// Its console output stopped in the middle of a line (the driver and the emulated UART prefix
-    /// each new line).
-    pub mid_line: bool,
+    /// Its console output since the last full line (the driver and the emulated UART print whole
+    /// lines, prefixed, so partitions' lines never mix): `console::guest_byte`.
+    pub line: crate::console::LineBuffer,
     /// Times the health monitor restarted it (against `Health::max_restarts`).
     pub restarts: u8,
     /// Its emulated UART's registers (console `emulated`): RBR/THR, IER, IIR/FCR, LCR, MCR, LSR, MSR, SCR.
@@ -72,7 +72,7 @@ impl Partition {
         state: State::Empty,
         index: 0,
         mode: irfm::image::Mode::Full,
-        mid_line: false,
+        line: crate::console::LineBuffer::EMPTY,
         restarts: 0,
         uart: [0; 8],
         descriptor: irfm::image::ZERO_DESCRIPTOR,

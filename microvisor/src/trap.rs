@@ -172,7 +172,13 @@ fn apply(system: &mut System, index: usize, outcome: Outcome) {
             reflect::deliver(&mut partition.vcpu, interrupt);
             crate::address_space::translation_changed(partition);
         }
-        Outcome::Wait => partition.state = State::Waiting,
+        Outcome::Wait => {
+            // A 405 in its wait state with an enabled interrupt already pending takes it at once:
+            // sleep only if nothing can wake it now (else no later event might come to wake it).
+            partition.state = State::Waiting;
+            console::flush_line(partition); // a prompt before it waits for input shows now
+            wake(partition);
+        }
         Outcome::Stop(fault) => crate::health::handle(system, index, crate::health::Event::Fault(fault)),
     }
 }

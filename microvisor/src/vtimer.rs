@@ -212,14 +212,17 @@ pub fn update(system: &mut System) -> [WatchdogAction; irfm::image::MAX_PARTITIO
     actions
 }
 
-/// Programs the real PIT for the earliest event any partition needs, or `extra` ticks (the
-/// scheduler's slice), or the heartbeat.
+/// Programs the real PIT for the earliest timer event that may take the processor now (see
+/// `sched::timer_matters_after`: another partition's timer waits for the time the schedule gives
+/// it), or `extra` ticks (the scheduler's next decision), or the heartbeat.
 pub fn program(system: &System, extra: Option<u32>) {
     let now = real::time_base_lower();
     let mut ticks = extra.unwrap_or(HEARTBEAT).min(HEARTBEAT);
-    for partition in &system.partitions[..system.count] {
+    for (index, partition) in system.partitions[..system.count].iter().enumerate() {
         if matches!(partition.state, State::Runnable | State::Waiting) {
-            ticks = ticks.min(next_event(&partition.vcpu, now));
+            if let Some(after) = crate::sched::timer_matters_after(system, index) {
+                ticks = ticks.min(next_event(&partition.vcpu, now).max(after));
+            }
         }
     }
     real::set_pit(ticks.max(SHORTEST));

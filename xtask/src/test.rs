@@ -85,7 +85,7 @@ pub fn run_all() -> Result<ExitCode, Failure> {
 
     println!("== QEMU integration tests ==");
     let qemu = cargo_test(
-        &["--package", "system-tests", "--quiet", "--", "--ignored"],
+        &["--package", "system-tests", "--quiet", "--no-fail-fast", "--", "--ignored"],
         &[("PPC405_IMAGES", ppc::images_dir().display().to_string())],
     )?;
 
