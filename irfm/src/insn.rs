@@ -92,8 +92,6 @@ pub enum Rewrite {
     BySpr,
     /// One `lwz rD,offset(0)` from an IRFM page.
     IrfmLoad,
-    /// A short inline sequence with IRFM loads and stores and, when needed, a hypercall.
-    Inline,
     /// One hypercall instruction.
     Hypercall,
     /// Left in place: it traps and is emulated (rare or side-effecting instructions).
@@ -143,16 +141,19 @@ const fn row(
     Row { mnemonic, mask: X_MASK, value, op, class, privileged: true, rewrite, padding, section }
 }
 
-/// Words a para-virtual MSR, interrupt-enable or return sequence may take beyond its first.
+/// Words `previrt` reserves after an MSR, interrupt-enable or return instruction, room for an
+/// inline para-virtual sequence (the virtual MSR would have to move to the read-write page for one).
+/// Today the microvisor writes one hypercall in the instruction's place (`page::replacement`) and
+/// the NOPs after it stay NOPs; the padding keeps the table format ready for such sequences.
 pub const SEQUENCE_PADDING: u8 = 5;
 
 /// Every privileged or sensitive PPC405 instruction.
 pub const ROWS: &[Row] = &[
     row("mfmsr", x_form(31, 83), Op::Mfmsr, Class::Msr, Rewrite::IrfmLoad, 0, "9.11 mfmsr"),
-    row("mtmsr", x_form(31, 146), Op::Mtmsr, Class::Msr, Rewrite::Inline, SEQUENCE_PADDING, "9.11 mtmsr"),
-    row("wrtee", x_form(31, 131), Op::Wrtee, Class::InterruptEnable, Rewrite::Inline, SEQUENCE_PADDING, "9.11 wrtee"),
-    row("wrteei", x_form(31, 163), Op::Wrteei, Class::InterruptEnable, Rewrite::Inline, SEQUENCE_PADDING, "9.11 wrteei"),
-    row("rfi", x_form(19, 50), Op::Rfi, Class::Return, Rewrite::Inline, SEQUENCE_PADDING, "9.11 rfi"),
+    row("mtmsr", x_form(31, 146), Op::Mtmsr, Class::Msr, Rewrite::Hypercall, SEQUENCE_PADDING, "9.11 mtmsr"),
+    row("wrtee", x_form(31, 131), Op::Wrtee, Class::InterruptEnable, Rewrite::Hypercall, SEQUENCE_PADDING, "9.11 wrtee"),
+    row("wrteei", x_form(31, 163), Op::Wrteei, Class::InterruptEnable, Rewrite::Hypercall, SEQUENCE_PADDING, "9.11 wrteei"),
+    row("rfi", x_form(19, 50), Op::Rfi, Class::Return, Rewrite::Hypercall, SEQUENCE_PADDING, "9.11 rfi"),
     row("rfci", x_form(19, 51), Op::Rfci, Class::Return, Rewrite::Hypercall, 0, "9.11 rfci"),
     row("mfspr", x_form(31, 339), Op::Mfspr, Class::Spr, Rewrite::BySpr, 0, "9.11 mfspr; 10.2"),
     row("mtspr", x_form(31, 467), Op::Mtspr, Class::Spr, Rewrite::BySpr, 0, "9.11 mtspr; 10.2"),

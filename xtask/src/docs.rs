@@ -176,7 +176,6 @@ fn rewrite_name(rewrite: Rewrite) -> &'static str {
     match rewrite {
         Rewrite::BySpr => "by SPR: IRFM load or store, else left to trap",
         Rewrite::IrfmLoad => "one IRFM load",
-        Rewrite::Inline => "inline IRFM sequence (hypercall when needed)",
         Rewrite::Hypercall => "hypercall",
         Rewrite::Trap => "left to trap",
         Rewrite::Keep => "kept (does not trap)",
@@ -192,8 +191,10 @@ fn fast_path_text(op: Op) -> String {
         Op::Mtmsr => format!("unless MSR[PR], MSR[IR] or MSR[DR] change, MSR[WE] is set, or it {PENDING}"),
         Op::Wrtee | Op::Wrteei => format!("unless it {PENDING}"),
         Op::Rfi => format!(
-            "unless SRR1 sets MSR[WE] or the return {PENDING} (with `tlb-virt` or `irfm`: also unless MSR[PR], \
-             MSR[IR] or MSR[DR] change)"
+            "unless SRR1 sets MSR[WE] or the return {PENDING} (with `tlb-virt`: also unless MSR[PR], MSR[IR] or \
+             MSR[DR] change; with `irfm` alone: unless MSR[IR] or MSR[DR] change, and a change of MSR[PR] opens or \
+             closes the IRFM zone there); with `irfm-fallback` the hypercalls that replace `mtmsr`, `wrtee`, \
+             `wrteei` and `rfi` in a para-virtual guest take the same path"
         ),
         Op::Mfspr => {
             let served = listed_sprs(|number| spr::is_privileged(number) && fast_read(number));

@@ -27,18 +27,140 @@ use {
     core::mem::offset_of,
 };
 
-// With `tlb-virt` (or `irfm`), an rfi that changes MSR[PR, IR, DR] changes the real PID or ZPR:
-// left to Rust.
-#[cfg(any(feature = "tlb-virt", feature = "irfm"))]
+// With `tlb-virt`, an rfi that changes MSR[PR, IR, DR] changes the real PID and ZPR: left to
+// Rust. With `irfm` alone, only a change of IR or DR is (nothing to do for it, but rare); a change
+// of PR opens or closes the IRFM zone here (`irfm_zone_switch`).
+#[cfg(feature = "tlb-virt")]
 #[allow(unused_macros)]
 macro_rules! rfi_translation_check {
     () => {
         "    xor 7, 6, 29\n    andi. 7, 7, 0x4030\n    bne- fast_to_slow"
     };
 }
+#[cfg(all(feature = "irfm", not(feature = "tlb-virt")))]
+#[allow(unused_macros)]
+macro_rules! rfi_translation_check {
+    () => {
+        "    xor 7, 6, 29\n    andi. 7, 7, 0x0030\n    bne- fast_to_slow"
+    };
+}
 #[cfg(not(any(feature = "tlb-virt", feature = "irfm")))]
 #[allow(unused_macros)]
 macro_rules! rfi_translation_check {
+    () => {
+        ""
+    };
+}
+
+// With `irfm` (and not `tlb-virt`), an rfi that changes MSR[PR] (r6 new, r29 old) opens the IRFM
+// zone (15: the real ZPR's low two bits, `partition::with_irfm_zone`) for the guest's supervisor
+// mode and closes it for its user mode, then writes the real PID twice, as `spr::set_zpr` does:
+// QEMU flushes its TLB on a PID write, not on a ZPR write. Clobbers r3–r5 and CR0.
+#[cfg(all(feature = "irfm", not(feature = "tlb-virt")))]
+#[allow(unused_macros)]
+macro_rules! irfm_zone_switch {
+    () => {
+        concat!(
+            "    xor 3, 6, 29\n",
+            "    andi. 3, 3, 0x4000\n",
+            "    beq+ 93f\n",
+            "    mfspr 3, 944\n",
+            "    rlwinm 3, 3, 0, 0, 29\n",
+            "    andi. 4, 6, 0x4000\n",
+            "    bne- 92f\n",
+            "    ori 3, 3, 1\n",
+            "92: mtspr 944, 3\n",
+            "    mfspr 4, 945\n",
+            "    xori 5, 4, 0x80\n",
+            "    mtspr 945, 5\n",
+            "    mtspr 945, 4\n",
+            "93:"
+        )
+    };
+}
+#[cfg(not(all(feature = "irfm", not(feature = "tlb-virt"))))]
+#[allow(unused_macros)]
+macro_rules! irfm_zone_switch {
+    () => {
+        ""
+    };
+}
+#[cfg(feature = "irfm")]
+const _: () = assert!(crate::partition::IRFM_ZONE == 15, "irfm_zone_switch assumes zone 15");
+
+// With `irfm-fallback`, the hypercalls that stand for `mtmsr`, `wrtee`, `wrteei` and `rfi` in a
+// para-virtual partition (SPRG2 ≠ 0) take the same paths as the instructions: a program interrupt
+// with ESR[PIL] (r26) goes on only for those (`fast_hypercall`).
+#[cfg(feature = "irfm-fallback")]
+#[allow(unused_macros)]
+macro_rules! hypercall_filter {
+    () => {
+        concat!(
+            "    bne+ 91f\n",                 // ESR[PPR]: a privileged instruction
+            "    andis. 4, 26, 0x0800\n",     // ESR[PIL]: perhaps a hypercall …
+            "    beq- fast_to_slow\n",
+            "    mfspr 4, 274\n",             // … of a para-virtual partition
+            "    cmplwi 4, 0\n",
+            "    beq- fast_to_slow\n",
+            "91:"
+        )
+    };
+}
+#[cfg(not(feature = "irfm-fallback"))]
+#[allow(unused_macros)]
+macro_rules! hypercall_filter {
+    () => {
+        "    beq- fast_to_slow"
+    };
+}
+#[cfg(feature = "irfm-fallback")]
+#[allow(unused_macros)]
+macro_rules! hypercall_decode {
+    () => {
+        "    cmplwi 3, 0\n    beq- fast_hypercall\n    andis. 4, 26, 0x0400\n    beq- fast_to_slow"
+    };
+}
+#[cfg(not(feature = "irfm-fallback"))]
+#[allow(unused_macros)]
+macro_rules! hypercall_decode {
+    () => {
+        ""
+    };
+}
+#[cfg(feature = "irfm-fallback")]
+#[allow(unused_macros)]
+macro_rules! hypercall_paths {
+    () => {
+        concat!(
+            // A hypercall word (`irfm::hypercall`): opcode 0, bits 11–15 zero, the signature.
+            "fast_hypercall:\n",
+            "    andis. 4, 26, 0x0800\n",
+            "    beq- fast_to_slow\n",
+            "    lis 5, 0xfc1f\n",
+            "    ori 5, 5, 0xff00\n",
+            "    and 5, 28, 5\n",
+            "    cmplwi 5, 0x4800\n",
+            "    bne- fast_to_slow\n",
+            "    rlwinm 4, 28, 0, 24, 31\n",   // the number
+            "    cmplwi 4, 1\n",              // Mtmsr (rS in the operand field, as r27 has it)
+            "    beq+ fast_mtmsr\n",
+            "    cmplwi 4, 2\n",              // Wrtee
+            "    beq+ fast_wrtee\n",
+            "    cmplwi 4, 5\n",              // Rfi (SRR0/1 from the read-write page)
+            "    beq+ fast_rfi\n",
+            "    li 6, 0\n",
+            "    cmplwi 4, 3\n",              // DisableInterrupts
+            "    beq+ fast_ee\n",
+            "    ori 6, 6, 0x8000\n",
+            "    cmplwi 4, 4\n",              // EnableInterrupts
+            "    beq+ fast_ee\n",
+            "    b fast_to_slow\n"
+        )
+    };
+}
+#[cfg(not(feature = "irfm-fallback"))]
+#[allow(unused_macros)]
+macro_rules! hypercall_paths {
     () => {
         ""
     };
@@ -154,10 +276,11 @@ core::arch::global_asm!(
     "    stw 0, {gpr1}(1)",
     "    mfcr 31",
     "    mfsrr0 30",
-    // Only privileged instructions the guest ran in its supervisor mode are emulated here.
-    "    mfspr 3, 980",                 // ESR
-    "    andis. 3, 3, 0x0400",          // PPR
-    "    beq- fast_to_slow",
+    // Only privileged instructions (and with `irfm-fallback` hypercalls) the guest ran in its
+    // supervisor mode are emulated here.
+    "    mfspr 26, 980",                // ESR
+    "    andis. 3, 26, 0x0400",         // PPR
+    hypercall_filter!(),
     "    lwz 29, {msr}(1)",
     "    andi. 3, 29, 0x4000",          // virtual MSR[PR]
     "    bne- fast_to_slow",
@@ -174,6 +297,7 @@ core::arch::global_asm!(
     "    rlwinm 4, 28, 31, 22, 31",     // extended opcode, bits 21–30
     "    rlwinm 27, 28, 13, 25, 29",    // rD (or rS) × 4
     "    addi 27, 27, {gpr0}",          // … as an offset in the context
+    hypercall_decode!(),               // a hypercall, or else a privileged instruction
     "    cmplwi 3, 19",
     "    beq- fast_19",
     "    cmplwi 3, 31",
@@ -227,10 +351,11 @@ core::arch::global_asm!(
     // wrteei E / wrtee rS: the new EE in bit 16 of r6.
     "fast_wrteei:",
     "    mr 6, 28",
-    "    b 1f",
+    "    b fast_ee",
     "fast_wrtee:",
     "    lwzx 6, 1, 27",
-    "1:  rlwinm 6, 6, 0, 16, 16",       // EE alone
+    "fast_ee:",
+    "    rlwinm 6, 6, 0, 16, 16",       // EE alone
     "    rlwinm 7, 29, 0, 17, 15",      // the MSR without EE
     "    or 6, 7, 6",
     "    b fast_set_msr",
@@ -277,6 +402,7 @@ core::arch::global_asm!(
     "fast_19:",
     "    cmplwi 4, 50",
     "    bne- fast_to_slow",
+    "fast_rfi:",
     "    addi 11, 1, {srr0_offset}",   // where SRR0, SRR1 are: the register file…
     irfm_srr_base!(),                 // … or the read-write page (fallback)
     "    lwz 6, 4(11)",
@@ -298,10 +424,13 @@ core::arch::global_asm!(
     "    beq+ 5f",
     "    andi. 9, 8, {criticals}",
     "    bne- fast_to_slow",
-    "5:  stw 6, {msr}(1)",
+    "5:",
+    irfm_zone_switch!(),
+    "    stw 6, {msr}(1)",
     irfm_msr_copy!(),
     "    mr 30, 10",
     "    b fast_resume",
+    hypercall_paths!(),
     // Not for here: finish saving as the vectors do and go on to Rust.
     "fast_to_slow:",
     "    stw 30, {pc}(1)",
