@@ -9,7 +9,11 @@
 //! `-icount` ([`table1`]).
 //!
 //! `traps`: each privileged instruction's trap path on the microvisor, under `-icount` ([`traps`]).
+//!
+//! `partitions`: virtual-interrupt latency (PIT expiry to the guest's handler) and slot-switch
+//! jitter under the cyclic schedule, in instructions under `-icount` ([`partitions`]).
 
+mod partitions;
 mod table1;
 pub mod traps;
 
@@ -22,20 +26,25 @@ const PREVIRT_BUDGET: Duration = Duration::from_millis(100);
 /// Words of text in the synthetic guest: 1 MiB.
 const TEXT_WORDS: usize = 1 << 18;
 
-/// Runs the benchmark `what` (`previrt`, `table1`, `traps`, or every benchmark when `None`).
+/// Runs the benchmark `what` (`previrt`, `table1`, `traps`, `partitions`, or every benchmark when
+/// `None`).
 pub fn run(what: Option<&str>) -> Result<ExitCode, Failure> {
     match what {
         None => {
             let previrt = previrt()?;
             let table1 = table1::run()?;
             let traps = traps::run()?;
-            let failed = [previrt, table1, traps].into_iter().find(|code| *code != ExitCode::SUCCESS);
+            let partitions = partitions::run()?;
+            let failed = [previrt, table1, traps, partitions].into_iter().find(|code| *code != ExitCode::SUCCESS);
             Ok(failed.unwrap_or(ExitCode::SUCCESS))
         }
         Some("previrt") => previrt(),
         Some("table1") => table1::run(),
         Some("traps") => traps::run(),
-        Some(other) => Err(Failure::new(format!("unknown benchmark {other}; known: previrt, table1, traps"))),
+        Some("partitions") => partitions::run(),
+        Some(other) => {
+            Err(Failure::new(format!("unknown benchmark {other}; known: previrt, table1, traps, partitions")))
+        }
     }
 }
 
