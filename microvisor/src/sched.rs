@@ -122,7 +122,9 @@ fn round_robin(system: &mut System, time_moved: bool, yielded: bool) -> Next {
         .map(|step| (start + step) % count)
         .find(|index| runnable(system, *index))
         .map_or(Next::Idle, Next::Partition);
-    if next != system.current {
+    // A new slice, also when the same partition is picked again (alone, it would otherwise take
+    // this longer path on every later decision).
+    if next != system.current || slice_over {
         system.slice_start = time_base_lower();
     }
     next
