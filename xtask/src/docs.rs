@@ -9,13 +9,15 @@
 //!   `microvisor::vcpu::Spr::index_of` finds it, else the behaviour of `emulate::spr`), whether the
 //!   fast path serves it (the microvisor's `SPR_INDEX_*` tables), and what the emulation, run here
 //!   on the host, answers to an `mtspr` of all ones and the `mfspr` after it;
-//! - the measured cost of each trap path, read from `docs/instruction-costs.toml`, which
-//!   `cargo xtask bench traps` writes (it needs QEMU; this does not), and the worst case.
+//! - the measured cost of each trap path, fully virtualized and pre-virtualized, read from
+//!   `docs/instruction-costs.toml`, which `cargo xtask bench traps` writes (it needs QEMU; this does
+//!   not), the para-virtual form of each case (derived from its instruction word by `irfm`), and the
+//!   worst case.
 //!
 //! The prose around the markers is written by hand and kept. `cargo xtask test` fails when the
 //! page differs from what this would write ([`check`]).
 
-use crate::costs::{self, Costs, Path as CasePath};
+use crate::costs::{self, Costs, Form, Path as CasePath};
 use crate::{root, Failure};
 use irfm::insn::{Class, Op, Rewrite, Row, ROWS};
 use irfm::spr;
@@ -256,7 +258,8 @@ fn instructions(out: &mut String, costs: &Costs) -> Result<(), String> {
         "Every privileged or sensitive PPC405 instruction (`irfm::insn::ROWS`). A guest always runs in user mode, so \
          each privileged one traps to the program vector; the assembly fast path answers the hottest ones there \
          ({}), everything else goes to `trap::dispatch` and the emulation named. Measured: extra instructions per \
-         execution on the microvisor, from the cases below.\n",
+         execution on the microvisor, fully virtualized and pre-virtualized (the para-virtual form, its padding \
+         included), from the cases below.\n",
         if fast_path::ENABLED {
             "present in this build; `trap-stats` and `inject-fault` builds leave it out"
         } else {
@@ -265,14 +268,16 @@ fn instructions(out: &mut String, costs: &Costs) -> Result<(), String> {
     );
     out.push_str(
         "| instruction | class | privileged | PPC405 manual | para-virtual form | padding (words) | emulation \
-         | fast path | measured (extra instructions) |\n|---|---|---|---|---|---:|---|---|---|\n",
+         | fast path | measured, fully virtualized (extra instructions) | measured, pre-virtualized (extra \
+         instructions) |\n\
+         |---|---|---|---|---|---:|---|---|---|---|\n",
     );
     for row in ROWS {
         let (name, _) = emulation(row.op);
         let emulation = if row.privileged { format!("`{name}`") } else { format!("`{name}` (only if it traps)") };
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             row.mnemonic,
             class_name(row.class),
             if row.privileged { "yes" } else { "no" },
@@ -282,6 +287,7 @@ fn instructions(out: &mut String, costs: &Costs) -> Result<(), String> {
             emulation,
             fast_path_text(row.op),
             measured_summary(row, costs)?,
+            para_summary(row, costs)?,
         );
     }
     out.push('\n');
@@ -315,6 +321,24 @@ fn measured_summary(row: &Row, costs: &Costs) -> Result<String, String> {
     })
 }
 
+/// The pre-virtualized figures of `row`'s cases: every case counts (an instruction QEMU does not
+/// trap is still padded and rewritten).
+fn para_summary(row: &Row, costs: &Costs) -> Result<String, String> {
+    let cases: Vec<_> = costs.cases.iter().filter(|case| case.mnemonic == row.mnemonic).collect();
+    let mut figures = Vec::new();
+    for case in &cases {
+        figures.push(costs.para_extra_instructions(case)?);
+    }
+    let (Some(low), Some(high)) = (figures.iter().min(), figures.iter().max()) else {
+        return Ok("not measured".into());
+    };
+    Ok(match cases.len() {
+        1 => format!("{low}"),
+        n if low == high => format!("{low} ({n} cases)"),
+        n => format!("{low} to {high} ({n} cases)"),
+    })
+}
+
 // ---------------------------------------------------------------------------------------------
 // Measured trap paths
 
@@ -338,40 +362,62 @@ fn measured(out: &mut String, costs: &Costs) -> Result<(), String> {
          time base counts at 333,333,330 Hz, so one tick is {} instructions). Extra instructions per execution = \
          (virtualized − native ticks) × {} / {}; where a case needs a helper instruction, the helper's own case is \
          subtracted. Every figure is deterministic: the bench runs each image twice and stops unless both runs \
-         agree to the tick.\n\nMeasured with {}, on {} (code {}).\n",
+         agree to the tick.\n\n\
+         Pre-virtualized: the image as `previrt patch` pads it runs natively (padded) and in `previrt` mode on the \
+         para-virtualization microvisor, which rewrites each padded site when it loads the guest. Its form is what \
+         `irfm::page::replacement` writes over the case's instruction word (read from the guest's code); extra \
+         instructions = (pre-virtualized − padded ticks, less the helper's) + (padded − native ticks), the second \
+         term being the NOPs of the padding, which run.\n\n\
+         Measured with {}, on {} (code {}), and pre-virtualized on {} (code {}).\n",
         costs.executions,
         costs.instructions_per_tick,
         costs.instructions_per_tick,
         costs.executions,
         costs.qemu,
         costs.microvisor,
-        costs.microvisor_code
+        costs.microvisor_code,
+        costs.para_microvisor,
+        costs.para_microvisor_code
     );
     out.push_str(
-        "| case | path | native (ticks) | virtualized (ticks) | extra instructions per execution |\n\
-         |---|---|---:|---:|---:|\n",
+        "| case | path | native (ticks) | virtualized (ticks) | extra instructions per execution | pre-virtualized \
+         form | padded, native (ticks) | pre-virtualized (ticks) | pre-virtualized extra (of which padding) |\n\
+         |---|---|---:|---:|---:|---|---:|---:|---:|\n",
     );
-    let mut notes = Vec::new();
+    let mut notes = Notes::new();
     for case in &costs.cases {
         let native = match &case.native_from {
             Some(from) => format!("{} (of `{from}`)", costs.native_ticks(case)?),
             None => costs.native_ticks(case)?.to_string(),
         };
+        let padded = match (case.padded_native_ticks, &case.native_from) {
+            (Some(ticks), _) => ticks.to_string(),
+            (None, Some(from)) => format!("{} (of `{from}`, unpadded)", costs.padded_native_ticks(case)?),
+            (None, None) => costs.padded_native_ticks(case)?.to_string(),
+        };
         let extra = costs.extra_instructions(case)?;
-        let extra = match &case.minus {
-            Some(minus) => format!("{extra} (less `{minus}`)"),
-            None => extra.to_string(),
+        let (para_extra, padding) = (costs.para_extra_instructions(case)?, costs.padding_instructions(case)?);
+        let (extra, para_extra) = match &case.minus {
+            Some(minus) => (format!("{extra} (less `{minus}`)"), format!("{para_extra} ({padding}; less `{minus}`)")),
+            None => (extra.to_string(), format!("{para_extra} ({padding})")),
         };
         let mut name = format!("`{}`", case.name);
-        if let Some(note) = &case.note {
-            notes.push(format!("{}. `{}`: {note}", notes.len() + 1, case.name));
-            let _ = write!(name, " ({})", notes.len());
+        let marks = note_marks(&mut notes, case);
+        if !marks.is_empty() {
+            let _ = write!(name, " ({})", marks.join(", "));
         }
-        let _ = writeln!(out, "| {name} | {} | {native} | {} | {extra} |", path_text(case), case.virtualized_ticks);
+        let _ = writeln!(
+            out,
+            "| {name} | {} | {native} | {} | {extra} | {} | {padded} | {} | {para_extra} |",
+            path_text(case),
+            case.virtualized_ticks,
+            Form::of(case)?.name(),
+            case.para_ticks
+        );
     }
     out.push('\n');
-    for note in &notes {
-        let _ = writeln!(out, "{note}");
+    for line in note_lines(&notes) {
+        let _ = writeln!(out, "{line}");
     }
     if !notes.is_empty() {
         out.push('\n');
@@ -384,14 +430,67 @@ fn measured(out: &mut String, costs: &Costs) -> Result<(), String> {
                 "**Worst case measured: {extra} extra instructions, `{}`** ({}). It is the largest of the \
                  deterministic figures above, each the same on every run; it bounds only the paths measured (a \
                  trap that also delivers a pending interrupt, catches up several timer periods, or switches \
-                 partitions does more).\n",
+                 partitions does more).{}\n",
                 case.name,
-                path_text(case)
+                path_text(case),
+                match para_worst_case(costs)? {
+                    Some((para, para_extra)) => format!(
+                        " Pre-virtualized, the worst case is `{}`: {para_extra} extra instructions ({}).",
+                        para.name,
+                        Form::of(para)?.name()
+                    ),
+                    None => String::new(),
+                }
             );
         }
         None => out.push_str("No trap path measured.\n\n"),
     }
     Ok(())
+}
+
+/// Notes under a table: each text once, with the cases it is about.
+pub type Notes = Vec<(String, Vec<String>)>;
+
+/// Adds `case`'s notes to `notes` (a text already there gets the case added) and returns their
+/// numbers.
+pub fn note_marks(notes: &mut Notes, case: &costs::Case) -> Vec<String> {
+    let mut marks = Vec::new();
+    for note in [&case.note, &case.para_note].into_iter().flatten() {
+        let index = match notes.iter().position(|(text, _)| text == note) {
+            Some(index) => index,
+            None => {
+                notes.push((note.clone(), Vec::new()));
+                notes.len() - 1
+            }
+        };
+        notes[index].1.push(case.name.clone());
+        marks.push((index + 1).to_string());
+    }
+    marks
+}
+
+/// `1. `a`, `b`: text` per note.
+pub fn note_lines(notes: &Notes) -> Vec<String> {
+    notes
+        .iter()
+        .enumerate()
+        .map(|(index, (text, cases))| {
+            let cases: Vec<String> = cases.iter().map(|case| format!("`{case}`")).collect();
+            format!("{}. {}: {text}", index + 1, cases.join(", "))
+        })
+        .collect()
+}
+
+/// The case with the most extra instructions pre-virtualized.
+pub fn para_worst_case(costs: &Costs) -> Result<Option<(&costs::Case, i64)>, String> {
+    let mut worst: Option<(&costs::Case, i64)> = None;
+    for case in &costs.cases {
+        let extra = costs.para_extra_instructions(case)?;
+        if worst.is_none_or(|(_, most)| extra > most) {
+            worst = Some((case, extra));
+        }
+    }
+    Ok(worst)
 }
 
 /// The measured case with the most extra instructions, among those that trap.
@@ -771,6 +870,31 @@ mod tests {
         let mut remeasured = costs.clone();
         remeasured.cases[0].virtualized_ticks += 3000;
         assert!(compare(&fresh, &expected_page(&fresh, &remeasured).unwrap()).is_err());
+    }
+
+    #[test]
+    fn the_page_gives_each_case_its_pre_virtualized_form_and_figures() {
+        let fresh = page(&crate::costs::tests::sample());
+        assert!(fresh.contains("| IRFM store | 338 | 338 | 0 (0) |"), "mtspr srr0: an IRFM store, no padding");
+        assert!(fresh.contains("| hypercall `Rfi` | 3338 | 10005 | 25 (5; less `mtspr srr0`) |"), "{fresh}");
+        assert!(fresh.contains("(of `rfi (after mtspr srr0)`, unpadded)"), "rfci's stand-in is named");
+        assert!(fresh.contains("Pre-virtualized, the worst case is `rfci (after mtspr srr2)`: 300 extra"), "{fresh}");
+    }
+
+    #[test]
+    fn a_note_shared_by_cases_is_listed_once_with_all_of_them() {
+        let mut costs = crate::costs::tests::sample();
+        costs.cases[0].note = Some("shared".into());
+        costs.cases[1].note = Some("shared".into());
+        costs.cases[1].para_note = Some("its own".into());
+        let mut notes = Notes::new();
+        let marks: Vec<Vec<String>> = costs.cases.iter().map(|case| note_marks(&mut notes, case)).collect();
+        assert_eq!(marks[0], ["1"]);
+        assert_eq!(marks[1], ["1", "2"]);
+        let lines = note_lines(&notes);
+        assert_eq!(lines[0], "1. `mtspr srr0`, `rfi (after mtspr srr0)`: shared");
+        assert_eq!(lines[1], "2. `rfi (after mtspr srr0)`: its own");
+        assert!(lines[2].starts_with("3. `rfci (after mtspr srr2)`: QEMU"), "{lines:?}");
     }
 
     #[test]
