@@ -16,7 +16,7 @@
 //!
 //! Registers on entry (from the 0x0700 vector): r1 = the running context, r2–r31 saved in it by
 //! `stmw`, the interrupted r1 in SPRG0, r0 live. Held during the path: r27 = rD×4, r28 = the
-//! instruction, r29 = the virtual MSR, r30 = the guest PC (SRR0), r31 = the guest CR.
+//! instruction, r29 = the virtual MSR, r30 = the guest PC (SRR0), r31 = the guest CR, r26 = the ESR.
 //! The feature builds `trap-stats` and `inject-fault` leave out this path: every trap is then
 //! counted (or mangled) by the Rust emulation.
 
@@ -113,11 +113,13 @@ macro_rules! hypercall_filter {
         "    beq- fast_to_slow"
     };
 }
+// After the decode (r3 = primary opcode, r4 = extended opcode, both still needed): a hypercall
+// has primary opcode 0; anything else that came with ESR[PIL] is not for here. Clobbers r5.
 #[cfg(feature = "irfm-fallback")]
 #[allow(unused_macros)]
 macro_rules! hypercall_decode {
     () => {
-        "    cmplwi 3, 0\n    beq- fast_hypercall\n    andis. 4, 26, 0x0400\n    beq- fast_to_slow"
+        "    cmplwi 3, 0\n    beq- fast_hypercall\n    andis. 5, 26, 0x0400\n    beq- fast_to_slow"
     };
 }
 #[cfg(not(feature = "irfm-fallback"))]
