@@ -25,7 +25,8 @@ pub const SIGNATURE: u32 = 0x48;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Number {
-    /// Returns [`VERSION`] in r3 and the feature bits ([`feature`]) in r4.
+    /// Returns [`VERSION`] in r3, the feature bits ([`feature`]) in r4 and the guest address of
+    /// the partition's IRFM pages in r5 (the read-only page; 0 without IRFM).
     Version = 0,
     /// `mtmsr` of the register in the operand field.
     Mtmsr = 1,

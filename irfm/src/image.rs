@@ -164,6 +164,8 @@ pub struct PartitionDescriptor {
     pub image_bytes: u32,
     /// Name for reports (ASCII, NUL-padded).
     pub name: [u8; 8],
+    /// Guest address of its IRFM pages (read-only page; `page::valid_base`), para-virtual modes.
+    pub irfm_base: u32,
 }
 
 /// How the partitions share the processor.
@@ -254,6 +256,7 @@ pub const EMPTY_DESCRIPTOR: PartitionDescriptor = PartitionDescriptor {
     image_copy: 0,
     image_bytes: 0,
     name: [0; 8],
+    irfm_base: crate::page::RO_PAGE,
 };
 
 const EMPTY_CHANNEL: Channel = Channel { ends: [0; 2], page: 0, address: 0 };
@@ -324,6 +327,7 @@ impl SystemTable {
                 | u32::from(health.max_restarts) << 24;
             words[at + 9] = p.image_copy;
             words[at + 10] = p.image_bytes;
+            words[at + 11] = if p.irfm_base == crate::page::RO_PAGE { 0 } else { p.irfm_base };
             words[at + 12] = u32::from_be_bytes([p.name[0], p.name[1], p.name[2], p.name[3]]);
             words[at + 13] = u32::from_be_bytes([p.name[4], p.name[5], p.name[6], p.name[7]]);
         }
@@ -437,6 +441,11 @@ pub fn descriptor(word: &impl Fn(usize) -> u32, index: usize) -> Result<Partitio
         image_copy: word(at + 9),
         image_bytes: word(at + 10),
         name,
+        // 0 (tables before the field existed): the default placement.
+        irfm_base: match word(at + 11) {
+            0 => crate::page::RO_PAGE,
+            base => base,
+        },
     })
 }
 
@@ -496,8 +505,10 @@ mod tests {
             image_copy: IMAGE_COPIES,
             image_bytes: 0x1234,
             name: *b"rtos\0\0\0\0",
+            irfm_base: crate::page::RO_PAGE,
         };
-        table.partitions[1] = PartitionDescriptor { real_base: 2 * PARTITION_STRIDE, mode: Mode::Previrt, ..table.partitions[0] };
+        table.partitions[1] =
+            PartitionDescriptor { real_base: 2 * PARTITION_STRIDE, mode: Mode::Previrt, irfm_base: 0xffff_c000, ..table.partitions[0] };
         table.schedule = Schedule { policy: Policy::Cyclic, slot_count: 2, slots: [(0, 100), (1, 200), (0, 0), (0, 0), (0, 0), (0, 0), (0, 0), (0, 0)] };
         table.channel_count = 1;
         table.channels[0] = Channel { ends: [0, 1], page: CHANNEL_PAGES, address: 0x00f0_0000 };

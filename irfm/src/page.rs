@@ -21,7 +21,8 @@
 
 use crate::spr;
 
-/// Guest effective address of the read-only page (a 4 KiB page; `lwz rD,-0x8000+offset(0)`).
+/// Guest effective address of the read-only page by default (a 4 KiB page;
+/// `lwz rD,-0x8000+offset(0)`). A partition may have its pages elsewhere ([`valid_base`]).
 pub const RO_PAGE: u32 = 0xffff_8000;
 /// Guest effective address of the read-write page.
 pub const RW_PAGE: u32 = 0xffff_9000;
@@ -65,6 +66,20 @@ pub fn write_slot(number: u16) -> Option<u32> {
     RW_SPRS.iter().position(|n| *n == number).map(|slot| RW_PAGE + 4 * slot as u32)
 }
 
+/// Whether a partition's pages may start at guest address `base` (the read-only page there, the
+/// read-write page after it): page-aligned and both pages in the top 32 KiB, the only place a `d(0)`
+/// displacement reaches besides the bottom 32 KiB, where guests have their memory and vectors.
+/// The default is [`RO_PAGE`]; a guest that maps something of its own at the very top (a boot ROM)
+/// can have them lower.
+pub const fn valid_base(base: u32) -> bool {
+    base % PAGE_BYTES == 0 && base >= RO_PAGE && base <= u32::MAX - 2 * PAGE_BYTES + 1
+}
+
+/// `address` (in the default placement) moved to pages starting at `base`.
+const fn placed(address: u32, base: u32) -> u32 {
+    address - RO_PAGE + base
+}
+
 /// The 16-bit displacement of guest address `address` from 0 (`d(0)`), if reachable.
 pub const fn displacement(address: u32) -> Option<i16> {
     let value = address as i32;
@@ -102,17 +117,25 @@ mod tests {
 /// writes it over the original (the NOPs `previrt` left after it stay NOPs): an IRFM load or store,
 /// or a hypercall. `None`: the instruction keeps trapping.
 pub fn replacement(word: u32) -> Option<u32> {
+    replacement_at(word, RO_PAGE)
+}
+
+/// [`replacement`] for a partition whose pages start at `base` ([`valid_base`]).
+pub fn replacement_at(word: u32, base: u32) -> Option<u32> {
     use crate::hypercall::{encode, Number};
     use crate::insn::{encode as insn, rd, wrteei_enable, Op};
+    if !valid_base(base) {
+        return None;
+    }
     let register = rd(word) as u32;
-    let load = |address: u32| displacement(address).map(|d| insn::lwz(register, 0, d));
+    let load = |address: u32| displacement(placed(address, base)).map(|d| insn::lwz(register, 0, d));
     Some(match crate::insn::classify(word)? {
         Op::Mfmsr => load(RO_PAGE + 4 * RO_MSR)?,
         Op::Mfspr => {
             let (page, offset) = read_slot(spr::from_word(word))?;
             load(page + offset)?
         }
-        Op::Mtspr => insn::stw(register, 0, displacement(write_slot(spr::from_word(word))?)?),
+        Op::Mtspr => insn::stw(register, 0, displacement(placed(write_slot(spr::from_word(word))?, base))?),
         Op::Mtmsr => encode(Number::Mtmsr, register),
         Op::Wrtee => encode(Number::Wrtee, register),
         Op::Wrteei if wrteei_enable(word) => encode(Number::EnableInterrupts, 0),
@@ -127,6 +150,16 @@ pub fn replacement(word: u32) -> Option<u32> {
 mod replacement_tests {
     use super::*;
     use crate::insn::encode;
+
+    #[test]
+    fn pages_placed_lower_shift_every_displacement() {
+        assert!(valid_base(0xffff_8000) && valid_base(0xffff_e000));
+        assert!(!valid_base(0xffff_f000) && !valid_base(0xffff_7000) && !valid_base(0xffff_8800) && !valid_base(0));
+        // mfspr r5,SRR0 with the pages at 0xffffc000: the read-write page is at 0xffffd000.
+        assert_eq!(replacement_at(encode::mfspr(5, spr::SRR0), 0xffff_c000), Some(encode::lwz(5, 0, -0x3000)));
+        assert_eq!(replacement_at(encode::mtspr(273, 6), 0xffff_c000), Some(encode::stw(6, 0, -0x2fec)));
+        assert_eq!(replacement_at(encode::mfspr(5, spr::SRR0), 0xffff_f000), None, "not a valid placement");
+    }
 
     #[test]
     fn sprs_in_the_pages_become_one_load_or_store() {

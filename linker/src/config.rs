@@ -20,6 +20,7 @@
 //! on_watchdog = "restart"                 # default: "restart", as the 405 resets
 //! on_overrun = "log"                      # default: "log"
 //! max_restarts = 3                        # restarts before it is halted instead (default 0: no limit)
+//! irfm_address = 0xFFFF8000               # para/previrt: where its IRFM pages are (4 KiB steps up to 0xFFFFE000)
 //!
 //! [[channel]]
 //! between = ["rtos", "fft"]               # two partitions
@@ -85,6 +86,8 @@ struct PartitionFile {
     on_overrun: Option<String>,
     #[serde(default)]
     max_restarts: u8,
+    #[serde(default)]
+    irfm_address: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -211,6 +214,16 @@ pub fn parse(path: &Path, text: &str) -> Result<SystemSpec, ConfigError> {
                 on_overrun: one_of(path, &format!("{at}: key 'on_overrun'"), p.on_overrun.as_deref(), Action::Log, &actions)?,
                 max_restarts: p.max_restarts,
             },
+            irfm_base: match p.irfm_address {
+                None => irfm::page::RO_PAGE,
+                Some(base) if irfm::page::valid_base(base) => base,
+                Some(base) => {
+                    return Err(ConfigError(format!(
+                        "{}: {at}: key 'irfm_address': {base:#x} is not a 4 KiB boundary from 0xFFFF8000 to 0xFFFFE000",
+                        path.display()
+                    )))
+                }
+            },
         });
     }
     let index_of = |name: &str, key: &str| {
@@ -299,6 +312,10 @@ mod tests {
                 name = "a"
                 image = "g.elf"
                 devices = ["uart9"]"#, "partition 'a': key 'devices': no device 'uart9'"),
+            (r#"[[partition]]
+                name = "a"
+                image = "g.elf"
+                irfm_address = 0xFFFFF000"#, "partition 'a': key 'irfm_address': 0xfffff000 is not a 4 KiB boundary"),
             (r#"[[partition]]
                 name = "a"
                 image = "missing.elf""#, "partition 'a': key 'image':"),

@@ -48,6 +48,8 @@ pub struct PartitionSpec {
     pub period: u32,
     /// Health-monitor actions.
     pub health: Health,
+    /// Guest address of its IRFM pages in para-virtual modes (`irfm::page::valid_base`).
+    pub irfm_base: u32,
 }
 
 impl PartitionSpec {
@@ -67,6 +69,7 @@ impl PartitionSpec {
             budget: 0,
             period: 0,
             health: Health::DEFAULT,
+            irfm_base: irfm::page::RO_PAGE,
         }
     }
 }
@@ -213,6 +216,16 @@ pub fn pack_system(microvisor: &Path, system: &SystemSpec, output: &Path) -> Res
         if spec.memory == 0 || spec.memory > PARTITION_STRIDE || spec.memory % 4096 != 0 {
             return Err(error(&spec.image, "partition memory must be a multiple of 4 KiB, at most 16 MiB"));
         }
+        if !irfm::page::valid_base(spec.irfm_base) {
+            return Err(error(
+                &spec.image,
+                format!(
+                    "IRFM pages at {:#x}: they must start on a 4 KiB boundary from 0xffff8000 to 0xffffe000 \
+                     (both pages reachable as d(0))",
+                    spec.irfm_base
+                ),
+            ));
+        }
         let uart_granted = spec.devices.iter().any(|d| matches!(d, Device::Uart0 | Device::Uart1));
         if spec.console != Console::Direct && uart_granted {
             return Err(error(
@@ -281,6 +294,7 @@ pub fn pack_system(microvisor: &Path, system: &SystemSpec, output: &Path) -> Res
             image_copy: copy_address,
             image_bytes: copy_bytes,
             name,
+            irfm_base: spec.irfm_base,
         };
     }
     if system.slots.len() > MAX_SLOTS {

@@ -80,11 +80,15 @@ fn para_virtualize(system: &mut System, index: usize, descriptor: &PartitionDesc
     #[cfg(feature = "irfm")]
     if system.partitions[index].mode != Mode::Full {
         let pages = &system.irfm[index];
-        if !crate::irfm_pages::map(pages, crate::partition::tid(index), slot) {
+        let base = descriptor.irfm_base;
+        if !irfm::page::valid_base(base) {
+            return Some("IRFM pages at an address d(0) cannot reach");
+        }
+        if !crate::irfm_pages::map(pages, base, crate::partition::tid(index), slot) {
             return Some("its address space does not fit the TLB");
         }
         #[cfg(feature = "tlb-virt")]
-        if !crate::irfm_pages::map(pages, crate::address_space::shadow_tid(index as u8), slot) {
+        if !crate::irfm_pages::map(pages, base, crate::address_space::shadow_tid(index as u8), slot) {
             return Some("its address space does not fit the TLB");
         }
     }

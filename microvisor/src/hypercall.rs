@@ -43,6 +43,7 @@ pub fn call(system: &mut System, index: usize, number: u8, register: u32) -> Out
         Number::Version => {
             partition.vcpu.gpr[3] = VERSION;
             partition.vcpu.gpr[4] = features();
+            partition.vcpu.gpr[5] = if cfg!(feature = "irfm") { partition.descriptor.irfm_base } else { 0 };
             Outcome::Next
         }
         Number::Mtmsr => msr::mtmsr(partition, x_form(register, 146)),

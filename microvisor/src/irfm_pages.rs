@@ -1,7 +1,8 @@
 //! IRFM pages (feature `irfm`): each partition's read-only and read-write register pages.
 //!
 //! The layout is `irfm::page`'s. Each partition owns two 4 KiB pages of microvisor memory, mapped
-//! at `irfm::page::RO_PAGE` (no write permission) and `RW_PAGE` in its address space, under its
+//! at its `irfm_base` (by default `irfm::page::RO_PAGE`; no write permission) and the page after it
+//! (read-write) in its address space, under its
 //! one-to-one TID and, with `tlb-virt`, its shadow TID. While the guest runs, the pages are the
 //! truth for what it reads and writes through them; while the microvisor runs, the register file
 //! is: the read-write page is read back into the `Vcpu` when a trap enters the Rust path, and both
@@ -19,7 +20,7 @@
 use crate::arch::ppc405::tlb::{self, hi, lo, Entry};
 use crate::system::Partition;
 use crate::vcpu::Spr;
-use irfm::page::{PAGE_BYTES, RO_PAGE, RO_SPRS, RW_PAGE};
+use irfm::page::{PAGE_BYTES, RO_SPRS};
 
 /// Words in a page.
 const WORDS: usize = PAGE_BYTES as usize / 4;
@@ -44,10 +45,11 @@ impl Pages {
     }
 }
 
-/// Maps the pages into partition `index`'s address space under `tid`, from real TLB slot `*slot`.
-pub fn map(pages: &Pages, tid: u8, slot: &mut usize) -> bool {
+/// Maps the pages at guest address `at` (the read-only page, then the read-write page) into a
+/// partition's address space under `tid`, from real TLB slot `*slot`.
+pub fn map(pages: &Pages, at: u32, tid: u8, slot: &mut usize) -> bool {
     let base = pages.real_address();
-    for (address, real, write) in [(RO_PAGE, base, 0), (RW_PAGE, base + PAGE_BYTES, lo::WR)] {
+    for (address, real, write) in [(at, base, 0), (at + PAGE_BYTES, base + PAGE_BYTES, lo::WR)] {
         if *slot >= tlb::ENTRIES {
             return false;
         }

@@ -53,7 +53,7 @@ pub fn patch(partition: &Partition, table_address: u32) -> Result<Patched, &'sta
     }
     let mut patched = Patched { rewritten: 0, trapping: 0 };
     for entry in table.entries() {
-        match irfm::page::replacement(entry.original) {
+        match irfm::page::replacement_at(entry.original, partition.descriptor.irfm_base) {
             Some(word) => {
                 if let Some(real) = guest_mem::write_physical_word(partition, target(&entry), word) {
                     crate::arch::ppc405::cache::sync_instruction_line(real);

@@ -92,7 +92,7 @@ fn data_storage(partition: &Partition) -> Outcome {
     #[cfg(feature = "irfm")]
     if partition.mode != irfm::image::Mode::Full
         && partition.vcpu.user_mode()
-        && dear.wrapping_sub(irfm::page::RO_PAGE) < 2 * irfm::page::PAGE_BYTES
+        && dear.wrapping_sub(partition.descriptor.irfm_base) < 2 * irfm::page::PAGE_BYTES
     {
         return Outcome::Reflect(Interrupt::Program { esr: esr::PPR });
     }

@@ -34,6 +34,21 @@ fn a_previrt_patched_guest_runs_para_virtualized_with_its_native_transcript() {
     assert_same(&native, &guest_lines(&virtualized));
 }
 
+#[test]
+#[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
+fn irfm_pages_placed_lower_serve_a_previrt_patched_guest_the_same() {
+    // The pages at 0xffffc000 instead of 0xffff8000: every IRFM load and store the microvisor writes
+    // at load time has its displacement from there, and the guest's transcript is still its native one.
+    let patched = previrt_patched(&conformance(1 | 2 | 4, 100));
+    let native = boot_for(&patched, 60).uart0;
+    let spec = PartitionSpec { mode: Mode::Previrt, irfm_base: 0xffff_c000, ..PartitionSpec::full(&patched) };
+    let system = pack(&image("microvisor-para"), &[spec]);
+    let virtualized = boot_for(&system, 60).uart0;
+    let _ = std::fs::remove_file(system);
+    assert!(virtualized.contains("microvisor: VM 0: pre-virtualized,"), "{virtualized}");
+    assert_same(&native, &guest_lines(&virtualized));
+}
+
 /// Fails with the first differing lines, not the whole transcripts.
 fn assert_same(native: &str, virtualized: &str) {
     let differing: Vec<String> = native
