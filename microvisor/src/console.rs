@@ -41,7 +41,7 @@ pub fn print_digit(value: u32) {
 
 /// Bytes of one line a partition's console holds before printing it: a longer line is printed in
 /// pieces of this size, each on a line of its own.
-pub const LINE_BYTES: usize = 72;
+pub const LINE_BYTES: usize = 120;
 
 /// A partition's console output since its last full line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
