@@ -14,8 +14,9 @@
 //! It can never be confused with the guest's own `sc`: system calls keep their vector (0x0C00) and
 //! are reflected to the guest untouched; a hypercall is recognised only in a partition whose mode is
 //! para-virtual or pre-virtualized, and in any other it is the illegal instruction it looks like.
-//! Arguments are in r3–r6, the result in r3; errors are negative ([`Error`]); other registers are
-//! preserved. Which hypercalls exist depends on the microvisor's features; an unknown number
+//! Arguments are in r3–r6, the result in r3; an error is a value from −4095 to −1 ([`Error`]:
+//! −1 to −3 today), anything else is a result (an address such as 0xE000_0000 is one, though it is
+//! negative as a signed word); other registers are preserved. Which hypercalls exist depends on the microvisor's features; an unknown number
 //! returns [`Error::NoSuchCall`] and is counted.
 
 /// Bits 16–23 of every hypercall word.
