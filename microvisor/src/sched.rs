@@ -78,7 +78,7 @@ pub fn next_switch(system: &System) -> Option<u32> {
     }
 }
 
-/// From how many ticks on partition `index`'s timer events may take the processor: the running
+/// From how many ticks after `now` (TBL) partition `index`'s timer events may take the processor: the running
 /// partition's (and everyone's while the core idles) at once; another's only when the policy could
 /// let it run — round-robin at the end of the running partition's slice; cyclic never before the
 /// next slot boundary, which [`next_switch`] fires for anyway (`None`: leave it to that); fixed
@@ -86,13 +86,13 @@ pub fn next_switch(system: &System) -> Option<u32> {
 /// only when the running one stops, and that switch reprograms the PIT). So a partition's timer
 /// cannot interrupt another partition's time: a guest with a PIT of a few ticks costs the others
 /// nothing.
-pub fn timer_matters_after(system: &System, index: usize) -> Option<u32> {
+pub fn timer_matters_after(system: &System, index: usize, now: u32) -> Option<u32> {
     let Next::Partition(current) = system.current else { return Some(0) };
     if current == index {
         return Some(0);
     }
     match system.schedule.policy {
-        Policy::RoundRobin => Some(SLICE.saturating_sub(time_base_lower().wrapping_sub(system.slice_start))),
+        Policy::RoundRobin => Some(SLICE.saturating_sub(now.wrapping_sub(system.slice_start))),
         Policy::Cyclic => None,
         Policy::FixedPriority => {
             let higher = system.partitions[index].descriptor.priority < system.partitions[current].descriptor.priority;

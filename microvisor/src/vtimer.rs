@@ -220,7 +220,7 @@ pub fn program(system: &System, extra: Option<u32>) {
     let mut ticks = extra.unwrap_or(HEARTBEAT).min(HEARTBEAT);
     for (index, partition) in system.partitions[..system.count].iter().enumerate() {
         if matches!(partition.state, State::Runnable | State::Waiting) {
-            if let Some(after) = crate::sched::timer_matters_after(system, index) {
+            if let Some(after) = crate::sched::timer_matters_after(system, index, now) {
                 ticks = ticks.min(next_event(&partition.vcpu, now).max(after));
             }
         }

@@ -26,6 +26,17 @@ fn run(system: &SystemSpec, ends: usize, seconds: u64) -> qemu_runner::Transcrip
     transcript
 }
 
+/// Runs `system` on the microvisor with every feature for `seconds`, whatever it prints (for runs
+/// that must show what does *not* happen, or whose end marker is not on UART0).
+fn run_for(system: &SystemSpec, seconds: u64) -> qemu_runner::Transcript {
+    let packed = pack_system_for_test(&image("microvisor-all"), system);
+    let options =
+        qemu_runner::Options { timeout: Duration::from_secs(seconds), end_marker: None, ..qemu_runner::Options::default() };
+    let transcript = qemu_runner::run(&packed, options).unwrap_or_else(|error| panic!("{error}"));
+    let _ = std::fs::remove_file(packed);
+    transcript
+}
+
 /// Partition `index`'s lines, without their `[VM n] ` prefix.
 fn vm_lines(transcript: &str, index: usize) -> Vec<String> {
     let prefix = format!("[VM {index}] ");
@@ -80,10 +91,7 @@ fn a_partition_without_a_slot_in_the_cyclic_schedule_never_runs() {
     let transcript = run(&system, 1, 30).uart0;
     assert_eq!(vm_lines(&transcript, 0), native("hello-c"), "{transcript}");
     // Let the frame go round a few more times: partition 1 still has no slot.
-    let packed = pack_system_for_test(&image("microvisor-all"), &system);
-    let options = qemu_runner::Options { timeout: Duration::from_secs(3), end_marker: None, ..qemu_runner::Options::default() };
-    let longer = qemu_runner::run(&packed, options).unwrap_or_else(|error| panic!("{error}"));
-    let _ = std::fs::remove_file(packed);
+    let longer = run_for(&system, 3);
     assert!(vm_lines(&longer.uart0, 1).is_empty(), "partition 1 ran:\n{}", longer.uart0);
 }
 
@@ -123,10 +131,7 @@ fn under_fixed_priority_without_budgets_a_higher_priority_partition_that_never_w
         slots: Vec::new(),
         channels: Vec::new(),
     };
-    let packed = pack_system_for_test(&image("microvisor-all"), &system);
-    let options = qemu_runner::Options { timeout: Duration::from_secs(8), end_marker: None, ..qemu_runner::Options::default() };
-    let transcript = qemu_runner::run(&packed, options).unwrap_or_else(|error| panic!("{error}")).uart0;
-    let _ = std::fs::remove_file(packed);
+    let transcript = run_for(&system, 8).uart0;
     assert_eq!(results(&vm_lines(&transcript, 1)), results(&native("simplefft")), "{transcript}");
     assert!(vm_lines(&transcript, 0).is_empty(), "the lower priority ran:\n{transcript}");
 }
@@ -135,11 +140,8 @@ fn under_fixed_priority_without_budgets_a_higher_priority_partition_that_never_w
 #[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
 fn a_partition_whose_console_is_uart1_prints_there_and_not_on_uart0() {
     let on_uart1 = PartitionSpec { console: Console::Uart1, devices: Vec::new(), ..PartitionSpec::full(image("hello-c")) };
-    let packed = pack_system_for_test(&image("microvisor-all"), &SystemSpec::round_robin(vec![on_uart1]));
     // Its end marker is on UART1, which the runner does not watch for one: give it time instead.
-    let options = qemu_runner::Options { timeout: Duration::from_secs(5), end_marker: None, ..qemu_runner::Options::default() };
-    let transcript = qemu_runner::run(&packed, options).unwrap_or_else(|error| panic!("{error}"));
-    let _ = std::fs::remove_file(packed);
+    let transcript = run_for(&SystemSpec::round_robin(vec![on_uart1]), 5);
     let uart1: Vec<String> = transcript.uart1.lines().map(str::to_string).collect();
     assert_eq!(uart1, native("hello-c"), "UART1:\n{}", transcript.uart1);
     assert!(!transcript.uart0.contains("Hello"), "partition 0 printed on UART0:\n{}", transcript.uart0);
@@ -164,10 +166,7 @@ fn two_unmodified_guests_writing_uart0_appear_one_on_uart0_and_one_on_uart1() {
     // cannot move 0x300 onto 0x400: see docs/configuration.md).
     let direct = PartitionSpec::full(image("hello-c"));
     let redirected = PartitionSpec { console: Console::Uart1, devices: Vec::new(), ..PartitionSpec::full(image("hello")) };
-    let packed = pack_system_for_test(&image("microvisor-all"), &SystemSpec::round_robin(vec![direct, redirected]));
-    let options = qemu_runner::Options { timeout: Duration::from_secs(5), end_marker: None, ..qemu_runner::Options::default() };
-    let transcript = qemu_runner::run(&packed, options).unwrap_or_else(|error| panic!("{error}"));
-    let _ = std::fs::remove_file(packed);
+    let transcript = run_for(&SystemSpec::round_robin(vec![direct, redirected]), 5);
     let lines = |text: &str| text.lines().map(str::to_string).collect::<Vec<_>>();
     assert_eq!(lines(&transcript.uart0), native("hello-c"), "UART0:\n{}", transcript.uart0);
     assert_eq!(lines(&transcript.uart1), native("hello"), "UART1:\n{}", transcript.uart1);

@@ -48,6 +48,20 @@ pub fn run(what: Option<&str>) -> Result<ExitCode, Failure> {
     }
 }
 
+/// `previrt patch` (default options) of the image `original` (named `name` in errors), written to
+/// `output`: the padded image and the tool's report.
+fn previrt_pad(original: &[u8], name: &str, output: &std::path::Path) -> Result<previrt_tool::patch::Patched, Failure> {
+    let patched = previrt_tool::patch::patch(original, &previrt_tool::patch::Options::default())
+        .map_err(|e| Failure::new(format!("previrt patch {name}: {e}")))?;
+    std::fs::write(output, &patched.bytes).map_err(|e| Failure::new(format!("{}: {e}", output.display())))?;
+    Ok(patched)
+}
+
+/// The partition that runs `padded`, an image from `previrt patch`, pre-virtualized.
+fn previrt_partition(padded: &std::path::Path) -> system_image::PartitionSpec {
+    system_image::PartitionSpec { mode: irfm::image::Mode::Previrt, ..system_image::PartitionSpec::full(padded) }
+}
+
 fn previrt() -> Result<ExitCode, Failure> {
     let image = previrt_tool::synth::large_guest(TEXT_WORDS, 64);
     let options = previrt_tool::patch::Options::default();

@@ -161,11 +161,8 @@ fn demo() -> Result<ExitCode, Failure> {
     println!("\n== 2. three partitions on the microvisor ({}) ==", config.display());
     println!("   [VM 0] an RTOS, unmodified, its tasks in their own address spaces (TLB virtualization)");
     println!("   [VM 1] SimpleFFT, a bare-metal guest;  [VM 2] a guest that faults: restarted, then halted");
-    let spec = system_image::config::load(&config).map_err(|error| Failure::new(error.to_string()))?;
-    let microvisor = ppc::build_microvisor(&ppc::ALL_FEATURES, "microvisor-all")?;
-    let system = ppc::images_dir().join("demo-system.elf");
-    system_image::pack_system(&microvisor, &spec, &system).map_err(|error| Failure::new(error.to_string()))?;
-    let transcript = stream_until(&system, Duration::from_secs(120), false, false, spec.partitions.len())?;
+    let (_, system, partitions) = pack_config(&config, "demo-system.elf")?;
+    let transcript = stream_until(&system, Duration::from_secs(120), false, false, partitions)?;
     if transcript.ending != qemu_runner::Ending::EndMarker {
         return Err(Failure::new(format!("the demo system did not finish ({:?})", transcript.ending)));
     }
@@ -174,18 +171,25 @@ fn demo() -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Packs the system configuration file `config` describes on the microvisor with every feature
+/// into `target/images/<output>`: (the microvisor, the system image, its number of partitions).
+fn pack_config(config: &Path, output: &str) -> Result<(PathBuf, PathBuf, usize), Failure> {
+    let spec = system_image::config::load(config).map_err(|error| Failure::new(error.to_string()))?;
+    let microvisor = ppc::build_microvisor(&ppc::ALL_FEATURES, "microvisor-all")?;
+    let system = ppc::images_dir().join(output);
+    system_image::pack_system(&microvisor, &spec, &system).map_err(|error| Failure::new(error.to_string()))?;
+    Ok((microvisor, system, spec.partitions.len()))
+}
+
 /// Packs the system a configuration file describes on the full microvisor and runs it.
 fn run_config(config: &Path, timeout: Duration, icount: bool, gdb: bool) -> Result<ExitCode, Failure> {
     setup::ensure(setup::Needs { gdb, ..setup::Needs::ALL })?;
-    let spec = system_image::config::load(config).map_err(|error| Failure::new(error.to_string()))?;
-    let microvisor = ppc::build_microvisor(&ppc::ALL_FEATURES, "microvisor-all")?;
-    let system = ppc::images_dir().join("run-system.elf");
-    system_image::pack_system(&microvisor, &spec, &system).map_err(|error| Failure::new(error.to_string()))?;
+    let (microvisor, system, partitions) = pack_config(config, "run-system.elf")?;
     if gdb {
         println!("QEMU waits for gdb; in another terminal run:\n  {}", qemu_runner::gdb_command(&microvisor));
     }
     // Every partition either prints its end marker or is halted by the health monitor.
-    let transcript = stream_until(&system, timeout, icount, gdb, spec.partitions.len())?;
+    let transcript = stream_until(&system, timeout, icount, gdb, partitions)?;
     eprintln!("xtask: run ended: {:?}", transcript.ending);
     Ok(ExitCode::SUCCESS)
 }

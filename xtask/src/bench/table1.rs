@@ -134,8 +134,7 @@ pub fn run() -> Result<ExitCode, Failure> {
             }
         }
         traps.push(trap_counts(scenario, &counting, system_image::PartitionSpec::full(&guest), &scratch)?);
-        let padded_guest = scratch.join(format!("{}-previrt.elf", scenario.image));
-        let previrt = system_image::PartitionSpec { mode: irfm::image::Mode::Previrt, ..system_image::PartitionSpec::full(&padded_guest) };
+        let previrt = super::previrt_partition(&padded_image(scenario, &scratch));
         para_traps.push(trap_counts(scenario, &para_counting, previrt, &scratch)?);
         rows.push(Row { scenario, native, full, para, padded });
     }
@@ -253,18 +252,21 @@ fn overhead_chart(rows: &[Row]) -> crate::plot::Chart {
 fn para_virtualized(scenario: &Scenario, para: &Path, scratch: &Path) -> Result<(Measurement, Measurement), Failure> {
     let guest = ppc::images_dir().join(format!("{}.elf", scenario.image));
     let bytes = std::fs::read(&guest).map_err(|e| Failure::new(format!("{}: {e}", guest.display())))?;
-    let patched = previrt_tool::patch::patch(&bytes, &previrt_tool::patch::Options::default())
-        .map_err(|e| Failure::new(format!("previrt patch {}: {e}", guest.display())))?;
-    let padded = scratch.join(format!("{}-previrt.elf", scenario.image));
-    std::fs::write(&padded, patched.bytes).map_err(|e| Failure::new(format!("{}: {e}", padded.display())))?;
+    let padded = padded_image(scenario, scratch);
+    super::previrt_pad(&bytes, &guest.display().to_string(), &padded)?;
     let padded_native = twice(scenario, "previrt-padded, native", || Ok(padded.clone()))?;
     let virtualized = twice(scenario, "para-virtualized", || {
         let output = scratch.join(format!("{}-para.elf", scenario.image));
-        let spec = system_image::PartitionSpec { mode: irfm::image::Mode::Previrt, ..system_image::PartitionSpec::full(&padded) };
-        system_image::pack(para, &[spec], &output).map_err(|error| Failure::new(error.to_string()))?;
+        system_image::pack(para, &[super::previrt_partition(&padded)], &output)
+            .map_err(|error| Failure::new(error.to_string()))?;
         Ok(output)
     })?;
     Ok((virtualized, padded_native))
+}
+
+/// Where [`para_virtualized`] writes the scenario's image as `previrt patch` pads it.
+fn padded_image(scenario: &Scenario, scratch: &Path) -> PathBuf {
+    scratch.join(format!("{}-previrt.elf", scenario.image))
 }
 
 /// Makes the image with `prepare`, runs it twice and checks both runs agree.

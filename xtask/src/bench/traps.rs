@@ -323,16 +323,12 @@ type Sites = (u32, u32);
 /// Returns both and the sites the microvisor must report: of the table's entries, those whose
 /// instruction has a para-virtual form (`irfm::page::replacement`) and the others.
 fn pre_virtualized(original: &[u8], para_microvisor: &Path, scratch: &Path) -> Result<(PathBuf, PathBuf, Sites), Failure> {
-    let patched = previrt_tool::patch::patch(original, &previrt_tool::patch::Options::default())
-        .map_err(|e| Failure::new(format!("previrt patch guests/trapcost: {e}")))?;
-    let sites = rewritable_sites(&patched.bytes)?;
     let padded = scratch.join("trapcost-previrt.elf");
-    std::fs::write(&padded, &patched.bytes).map_err(|e| Failure::new(format!("{}: {e}", padded.display())))?;
+    let patched = super::previrt_pad(original, "guests/trapcost", &padded)?;
+    let sites = rewritable_sites(&patched.bytes)?;
     let padded_native = patch_word(&padded, RFCI_SWITCH, 0, &scratch.join("trapcost-previrt-native.elf"))?;
     let para = scratch.join("trapcost-para.elf");
-    let spec =
-        system_image::PartitionSpec { mode: irfm::image::Mode::Previrt, ..system_image::PartitionSpec::full(&padded) };
-    system_image::pack(para_microvisor, &[spec], &para).map_err(|error| Failure::new(error.to_string()))?;
+    system_image::pack(para_microvisor, &[super::previrt_partition(&padded)], &para).map_err(|error| Failure::new(error.to_string()))?;
     println!(
         "  previrt patch: {} sites ({} padded in place, {} trampolines), {} NOPs; {} can be rewritten, {} keep trapping",
         patched.report.sites, patched.report.padded, patched.report.trampolines, patched.report.nops, sites.0, sites.1
