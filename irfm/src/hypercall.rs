@@ -104,6 +104,10 @@ pub mod feature {
     pub const IPCM: u32 = 8;
     /// Virtual TLB.
     pub const TLB_VIRT: u32 = 16;
+    /// Real-time scheduling: cyclic slots, fixed priority with budgets.
+    pub const RT_SCHED: u32 = 32;
+    /// Console multiplexing: `emulated` and `uart1` consoles.
+    pub const CONSOLE_MUX: u32 = 64;
 }
 
 /// The hypercall instruction for `number` with register operand `register`.

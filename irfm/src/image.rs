@@ -15,6 +15,9 @@
 
 /// Symbol of the table in the microvisor's ELF.
 pub const TABLE_SYMBOL: &str = "PARTITION_TABLE";
+/// The symbol of the microvisor's feature word (one big-endian word of `hypercall::feature` bits):
+/// the packer refuses a system that needs a feature the image was built without.
+pub const FEATURES_SYMBOL: &str = "MICROVISOR_FEATURES";
 /// First word of a filled table: "PART".
 pub const TABLE_MAGIC: u32 = 0x5041_5254;
 /// First word of the table as the microvisor is linked, before packing: "NONE".

@@ -207,6 +207,7 @@ pub fn pack_system(microvisor: &Path, system: &SystemSpec, output: &Path) -> Res
     let Loaded { entry, mut segments, symbol } = load(microvisor, Some(irfm::image::TABLE_SYMBOL))?;
     let table_address = symbol
         .ok_or_else(|| error(microvisor, format!("no {} symbol: not a microvisor image", irfm::image::TABLE_SYMBOL)))?;
+    check_features(microvisor, system)?;
 
     let mut table = SystemTable::new();
     table.count = partitions.len();
@@ -334,6 +335,49 @@ pub fn pack_system(microvisor: &Path, system: &SystemSpec, output: &Path) -> Res
     let temporary = output.with_extension("partial");
     std::fs::write(&temporary, image).map_err(|e| error(&temporary, e.to_string()))?;
     std::fs::rename(&temporary, output).map_err(|e| error(output, e.to_string()))
+}
+
+/// The microvisor's feature word (`irfm::image::FEATURES_SYMBOL`).
+pub fn microvisor_features(microvisor: &Path) -> Result<u32, Error> {
+    let Loaded { segments, symbol, .. } = load(microvisor, Some(irfm::image::FEATURES_SYMBOL))?;
+    let address = symbol.ok_or_else(|| {
+        error(microvisor, format!("no {} symbol: not a microvisor image, or one older than its feature word", irfm::image::FEATURES_SYMBOL))
+    })?;
+    segments
+        .iter()
+        .find(|s| address >= s.address && u64::from(address) + 4 <= u64::from(s.address) + s.data.len() as u64)
+        .map(|s| {
+            let at = (address - s.address) as usize;
+            u32::from_be_bytes([s.data[at], s.data[at + 1], s.data[at + 2], s.data[at + 3]])
+        })
+        .ok_or_else(|| error(microvisor, "the feature word is not in a loaded segment"))
+}
+
+/// Refuses a system that needs a feature the microvisor image was built without, naming both.
+fn check_features(microvisor: &Path, system: &SystemSpec) -> Result<(), Error> {
+    use irfm::hypercall::feature;
+    let features = microvisor_features(microvisor)?;
+    let missing = |bit: u32, name: &str, what: String| {
+        if features & bit == 0 {
+            Err(error(microvisor, format!("{what} needs the microvisor feature `{name}`, and this image was built without it")))
+        } else {
+            Ok(())
+        }
+    };
+    match system.policy {
+        Policy::RoundRobin => {}
+        Policy::Cyclic => missing(feature::RT_SCHED, "rt-sched", "the cyclic schedule".into())?,
+        Policy::FixedPriority => missing(feature::RT_SCHED, "rt-sched", "fixed-priority scheduling".into())?,
+    }
+    for (index, spec) in system.partitions.iter().enumerate() {
+        let console = match spec.console {
+            Console::Direct => continue,
+            Console::Emulated => "emulated",
+            Console::Uart1 => "uart1",
+        };
+        missing(feature::CONSOLE_MUX, "console-mux", format!("partition {index} ({}): console `{console}`", spec.name))?;
+    }
+    Ok(())
 }
 
 /// A minimal ELF32 big-endian PowerPC executable with one PT_LOAD per segment.

@@ -6,7 +6,7 @@ use crate::console;
 use crate::platform::ref405ep;
 use crate::system::{Next, Partition, System};
 use crate::arch::ppc405::boot as boot_table;
-use irfm::image::{Device, Mode, PartitionDescriptor, SystemTable, TableError, PARTITION_STRIDE};
+use irfm::image::{Console, Device, Mode, PartitionDescriptor, SystemTable, TableError, PARTITION_STRIDE};
 
 /// Why a descriptor is refused (the packer checks these too; the microvisor trusts nothing it did
 /// not check itself).
@@ -24,6 +24,9 @@ fn check(index: usize, descriptor: &PartitionDescriptor) -> Result<(), &'static 
     }
     if descriptor.devices >> Device::ALL.len() != 0 {
         return Err("unknown device");
+    }
+    if !cfg!(feature = "console-mux") && descriptor.console != Console::Direct {
+        return Err("its console is emulated or UART1, which this build lacks (feature console-mux)");
     }
     Ok(())
 }

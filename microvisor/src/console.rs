@@ -41,15 +41,19 @@ pub fn print_digit(value: u32) {
 
 /// Bytes of one line a partition's console holds before printing it: a longer line is printed in
 /// pieces of this size, each on a line of its own.
+#[cfg(any(feature = "console-mux", feature = "drivers"))]
 pub const LINE_BYTES: usize = 120;
 
-/// A partition's console output since its last full line.
+/// A partition's console output since its last full line (features `console-mux` and `drivers`:
+/// without them no guest byte passes through the microvisor).
+#[cfg(any(feature = "console-mux", feature = "drivers"))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LineBuffer {
     bytes: [u8; LINE_BYTES],
     len: u8,
 }
 
+#[cfg(any(feature = "console-mux", feature = "drivers"))]
 impl LineBuffer {
     /// Nothing held.
     pub const EMPTY: LineBuffer = LineBuffer { bytes: [0; LINE_BYTES], len: 0 };
@@ -59,6 +63,7 @@ impl LineBuffer {
 /// are printed whole on UART0, prefixed `[VM n] `: a partition preempted in the middle of a line
 /// cannot split another's. A line is printed at its newline, when the buffer is full, or when the
 /// partition sleeps or stops (`flush_line`).
+#[cfg(any(feature = "console-mux", feature = "drivers"))]
 pub fn guest_byte(partition: &mut crate::system::Partition, byte: u8) {
     let line = &mut partition.line;
     if byte != b'\n' {
@@ -72,11 +77,14 @@ pub fn guest_byte(partition: &mut crate::system::Partition, byte: u8) {
 
 /// Prints what partition `partition` holds of an unfinished line, if anything.
 pub fn flush_line(partition: &mut crate::system::Partition) {
+    #[cfg(any(feature = "console-mux", feature = "drivers"))]
     if partition.line.len > 0 {
         print_line(partition);
     }
+    let _ = partition;
 }
 
+#[cfg(any(feature = "console-mux", feature = "drivers"))]
 fn print_line(partition: &mut crate::system::Partition) {
     print("[VM ");
     print_digit(u32::from(partition.index));
@@ -104,6 +112,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(any(feature = "console-mux", feature = "drivers"))]
     fn guest_output_is_printed_in_whole_prefixed_lines() {
         let mut partition = crate::system::Partition { index: 2, ..crate::system::Partition::EMPTY };
         for byte in b"ab" {

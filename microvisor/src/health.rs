@@ -21,7 +21,8 @@ pub enum Event {
     Fault(Fault),
     /// The virtual watchdog expired a third time with TCR[WRC] set.
     Watchdog,
-    /// The partition used its whole budget in a period.
+    /// The partition used its whole budget in a period (feature `rt-sched`).
+    #[cfg(feature = "rt-sched")]
     Overrun,
 }
 
@@ -32,6 +33,7 @@ pub fn handle(system: &mut System, index: usize, event: Event) {
     let (action, what) = match event {
         Event::Fault(fault) => (health.on_fault, fault.describe()),
         Event::Watchdog => (health.on_watchdog, Fault::WatchdogReset.describe()),
+        #[cfg(feature = "rt-sched")]
         Event::Overrun => (health.on_overrun, "budget overrun"),
     };
     // What it printed of an unfinished line comes first, so its last words are not lost.
@@ -43,7 +45,9 @@ pub fn handle(system: &mut System, index: usize, event: Event) {
         console::print(")\n");
     }
     match (action, event) {
-        (Action::Log, Event::Overrun | Event::Watchdog) => {}
+        #[cfg(feature = "rt-sched")]
+        (Action::Log, Event::Overrun) => {}
+        (Action::Log, Event::Watchdog) => {}
         (Action::Restart, _) => restart(system, index),
         // A fault leaves nothing to go on with: logging it is halting it. (The report above said why.)
         (Action::Halt | Action::Log, _) => halt(system, index),
@@ -99,13 +103,22 @@ pub fn start_guest(system: &mut System, index: usize) {
     // Its interrupt lines stay off in the real UIC until its guest enables them again.
     partition.uic = crate::vuic::VirtualUic::RESET;
     partition.uic.arm(partition.owned_lines);
-    partition.line = console::LineBuffer::EMPTY;
-    partition.uart = [0; 8];
+    #[cfg(any(feature = "console-mux", feature = "drivers"))]
+    {
+        partition.line = console::LineBuffer::EMPTY;
+    }
+    #[cfg(feature = "console-mux")]
+    {
+        partition.uart = [0; 8];
+    }
     partition.tlb = crate::address_space::Tlb::EMPTY;
     #[cfg(feature = "tlb-virt")]
     crate::address_space::flush_shadows(partition.index);
-    partition.budget_left = descriptor.budget;
-    partition.period_start = now;
+    #[cfg(feature = "rt-sched")]
+    {
+        partition.budget_left = descriptor.budget;
+        partition.period_start = now;
+    }
     partition.timer_epoch = now;
     #[cfg(feature = "previrt")]
     if partition.mode == Mode::Previrt {

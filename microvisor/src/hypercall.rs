@@ -7,32 +7,11 @@
 
 use crate::emulate::{msr, rfi, Outcome};
 use crate::system::System;
-use irfm::hypercall::{feature, Error, Number, VERSION};
+use irfm::hypercall::{Error, Number, VERSION};
 
 /// The instruction word a para-virtual hypercall stands for (an X-form with `rS` and `xo`).
 const fn x_form(register: u32, extended: u32) -> u32 {
     (31 << 26) | (register << 21) | (extended << 1)
-}
-
-/// Feature bits of this build (the second answer of `Version`).
-pub const fn features() -> u32 {
-    let mut bits = 0;
-    if cfg!(feature = "irfm") {
-        bits |= feature::IRFM;
-    }
-    if cfg!(feature = "irfm-fallback") {
-        bits |= feature::IRFM_FALLBACK;
-    }
-    if cfg!(feature = "drivers") {
-        bits |= feature::DRIVERS;
-    }
-    if cfg!(feature = "tlb-virt") {
-        bits |= feature::TLB_VIRT;
-    }
-    if cfg!(feature = "ipcm") {
-        bits |= feature::IPCM;
-    }
-    bits
 }
 
 /// Answers hypercall `number` (with register operand `register`) of partition `index`.
@@ -42,7 +21,7 @@ pub fn call(system: &mut System, index: usize, number: u8, register: u32) -> Out
     match number {
         Number::Version => {
             partition.vcpu.gpr[3] = VERSION;
-            partition.vcpu.gpr[4] = features();
+            partition.vcpu.gpr[4] = crate::FEATURES;
             partition.vcpu.gpr[5] = if cfg!(feature = "irfm") { partition.descriptor.irfm_base } else { 0 };
             Outcome::Next
         }
@@ -63,7 +42,8 @@ pub fn call(system: &mut System, index: usize, number: u8, register: u32) -> Out
 }
 
 /// `SetSchedule(priority, budget)`: a partition may lower its own priority (a larger number) and
-/// its budget, never raise them above what the system configuration gave it.
+/// its budget, never raise them above what the system configuration gave it (feature `rt-sched`).
+#[cfg(feature = "rt-sched")]
 fn set_schedule(system: &mut System, index: usize) -> Outcome {
     let partition = &mut system.partitions[index];
     let (priority, budget) = (partition.vcpu.gpr[3], partition.vcpu.gpr[4]);
@@ -80,6 +60,11 @@ fn set_schedule(system: &mut System, index: usize) -> Outcome {
         partition.budget_left = partition.budget_left.min(budget);
     }
     partition_result(partition, 0)
+}
+
+#[cfg(not(feature = "rt-sched"))]
+fn set_schedule(system: &mut System, index: usize) -> Outcome {
+    fail(&mut system.partitions[index], Error::NoSuchCall)
 }
 
 #[cfg(feature = "ipcm")]

@@ -12,77 +12,100 @@
 //! page smaller than 4 KiB, so no TLB entry can put one in the other's place. The page is left
 //! unmapped; each access misses in the TLB, and the load or store is decoded and performed here.
 //! No interrupts come from an emulated UART (IIR always says none is pending).
+//!
+//! Both are feature `console-mux`; without it [`access`] emulates nothing, and a partition's console
+//! is the real UART0 page if the system grants it (the packer refuses the other consoles).
 
-use crate::arch::ppc405::mmio;
-use crate::emulate::Outcome;
-use crate::platform::ref405ep;
-use crate::system::Partition;
-use irfm::image::Console;
-
-/// A decoded load or store.
-struct Access {
-    store: bool,
-    bytes: u32,
-    register: usize,
+/// Performs the guest's access at guest physical `physical` if it is to an emulated device; `None`
+/// otherwise (the caller stops the partition): without `console-mux` there is none.
+#[cfg(not(feature = "console-mux"))]
+pub fn access(partition: &mut crate::system::Partition, physical: u32) -> Option<crate::emulate::Outcome> {
+    let _ = (partition, physical);
+    None
 }
 
-/// Decodes the byte, halfword and word loads and stores (D- and X-forms, without update) the
-/// microvisor performs for a guest; `None` for any other instruction.
-fn decode(word: u32) -> Option<Access> {
-    let register = irfm::insn::rd(word);
-    let (store, bytes) = match word >> 26 {
-        32 => (false, 4), // lwz
-        34 => (false, 1), // lbz
-        36 => (true, 4),  // stw
-        38 => (true, 1),  // stb
-        40 => (false, 2), // lhz
-        44 => (true, 2),  // sth
-        31 => match (word >> 1) & 0x3ff {
-            23 => (false, 4),  // lwzx
-            87 => (false, 1),  // lbzx
-            151 => (true, 4),  // stwx
-            215 => (true, 1),  // stbx
-            279 => (false, 2), // lhzx
-            407 => (true, 2),  // sthx
-            _ => return None,
-        },
-        _ => return None,
-    };
-    Some(Access { store, bytes, register })
-}
+#[cfg(feature = "console-mux")]
+pub use console_mux::access;
 
-/// Performs the guest's access at guest physical `physical`, if it is to UART0's registers and the
-/// partition's console is emulated or moved to UART1; `None` otherwise (the caller stops it).
-pub fn access(partition: &mut Partition, physical: u32) -> Option<Outcome> {
-    let register = physical.wrapping_sub(ref405ep::UART0);
-    if register >= 8 || partition.descriptor.console == Console::Direct {
-        return None;
+#[cfg(feature = "console-mux")]
+mod console_mux {
+    use crate::arch::ppc405::mmio;
+    use crate::emulate::Outcome;
+    use crate::platform::ref405ep;
+    use crate::system::Partition;
+    use irfm::image::Console;
+
+    /// A decoded load or store.
+    struct Access {
+        store: bool,
+        bytes: u32,
+        register: usize,
     }
-    let word = crate::guest_mem::fetch(partition, partition.vcpu.pc)?;
-    let access = decode(word)?;
-    if access.bytes != 1 {
-        return None;
-    }
-    let register = register as usize;
-    if access.store {
-        let value = partition.vcpu.gpr[access.register] as u8;
-        match partition.descriptor.console {
-            Console::Uart1 => mmio::uart1_write(register as u32, value),
-            _ if register == 0 && partition.uart[3] & 0x80 == 0 => crate::console::guest_byte(partition, value),
-            _ => partition.uart[register] = value,
-        }
-    } else {
-        let value = match partition.descriptor.console {
-            Console::Uart1 => mmio::uart1_read(register as u32),
-            _ => match register {
-                0 if partition.uart[3] & 0x80 == 0 => 0, // RBR: nothing received
-                2 => 0x01,                               // IIR: no interrupt pending
-                5 => 0x60,                               // LSR: transmitter empty and idle
-                6 => 0,                                  // MSR
-                _ => partition.uart[register],
+
+    /// Decodes the byte, halfword and word loads and stores (D- and X-forms, without update) the
+    /// microvisor performs for a guest; `None` for any other instruction.
+    fn decode(word: u32) -> Option<Access> {
+        let register = irfm::insn::rd(word);
+        let (store, bytes) = match word >> 26 {
+            32 => (false, 4), // lwz
+            34 => (false, 1), // lbz
+            36 => (true, 4),  // stw
+            38 => (true, 1),  // stb
+            40 => (false, 2), // lhz
+            44 => (true, 2),  // sth
+            31 => match (word >> 1) & 0x3ff {
+                23 => (false, 4),  // lwzx
+                87 => (false, 1),  // lbzx
+                151 => (true, 4),  // stwx
+                215 => (true, 1),  // stbx
+                279 => (false, 2), // lhzx
+                407 => (true, 2),  // sthx
+                _ => return None,
             },
+            _ => return None,
         };
-        partition.vcpu.gpr[access.register] = u32::from(value);
+        Some(Access {
+            store,
+            bytes,
+            register,
+        })
     }
-    Some(Outcome::Next)
+
+    /// Performs the guest's access at guest physical `physical`, if it is to UART0's registers and the
+    /// partition's console is emulated or moved to UART1; `None` otherwise (the caller stops it).
+    pub fn access(partition: &mut Partition, physical: u32) -> Option<Outcome> {
+        let register = physical.wrapping_sub(ref405ep::UART0);
+        if register >= 8 || partition.descriptor.console == Console::Direct {
+            return None;
+        }
+        let word = crate::guest_mem::fetch(partition, partition.vcpu.pc)?;
+        let access = decode(word)?;
+        if access.bytes != 1 {
+            return None;
+        }
+        let register = register as usize;
+        if access.store {
+            let value = partition.vcpu.gpr[access.register] as u8;
+            match partition.descriptor.console {
+                Console::Uart1 => mmio::uart1_write(register as u32, value),
+                _ if register == 0 && partition.uart[3] & 0x80 == 0 => {
+                    crate::console::guest_byte(partition, value)
+                }
+                _ => partition.uart[register] = value,
+            }
+        } else {
+            let value = match partition.descriptor.console {
+                Console::Uart1 => mmio::uart1_read(register as u32),
+                _ => match register {
+                    0 if partition.uart[3] & 0x80 == 0 => 0, // RBR: nothing received
+                    2 => 0x01,                               // IIR: no interrupt pending
+                    5 => 0x60,                               // LSR: transmitter empty and idle
+                    6 => 0,                                  // MSR
+                    _ => partition.uart[register],
+                },
+            };
+            partition.vcpu.gpr[access.register] = u32::from(value);
+        }
+        Some(Outcome::Next)
+    }
 }

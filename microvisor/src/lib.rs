@@ -33,6 +33,35 @@ compile_error!("feature `drivers` needs `para-virt`: the console driver is reach
 #[cfg(all(feature = "ipcm", not(feature = "para-virt")))]
 compile_error!("feature `ipcm` needs `para-virt`: channels are opened and notified by hypercalls");
 
+/// This build's features (`irfm::hypercall::feature` bits): the `Version` hypercall answers them,
+/// and the packer reads them (`irfm::image::FEATURES_SYMBOL`) to refuse a system this build cannot run.
+pub const FEATURES: u32 = {
+    use irfm::hypercall::feature;
+    let mut bits = 0;
+    if cfg!(feature = "irfm") {
+        bits |= feature::IRFM;
+    }
+    if cfg!(feature = "irfm-fallback") {
+        bits |= feature::IRFM_FALLBACK;
+    }
+    if cfg!(feature = "drivers") {
+        bits |= feature::DRIVERS;
+    }
+    if cfg!(feature = "tlb-virt") {
+        bits |= feature::TLB_VIRT;
+    }
+    if cfg!(feature = "ipcm") {
+        bits |= feature::IPCM;
+    }
+    if cfg!(feature = "rt-sched") {
+        bits |= feature::RT_SCHED;
+    }
+    if cfg!(feature = "console-mux") {
+        bits |= feature::CONSOLE_MUX;
+    }
+    bits
+};
+
 // Without `tlb-virt` a guest sees its memory one-to-one; with it, its own virtual TLB.
 #[cfg_attr(feature = "tlb-virt", path = "address_space/virtual_tlb.rs")]
 #[cfg_attr(not(feature = "tlb-virt"), path = "address_space/real_mode.rs")]
@@ -59,6 +88,8 @@ pub mod platform;
 #[cfg(feature = "previrt")]
 pub mod previrt_loader;
 pub mod reflect;
+#[cfg(feature = "rt-sched")]
+pub mod rt_sched;
 pub mod sched;
 #[cfg(feature = "trap-stats")]
 pub mod stats;

@@ -1,12 +1,10 @@
 //! Scheduling: which partition runs, under the policy the system configuration chose.
 //!
-//! - **Round-robin**: the runnable partitions in turn, [`SLICE`] each.
-//! - **Cyclic** (ARINC 653 style): a major frame of fixed slots, each a partition's; a slot's time is
-//!   its partition's whether it uses it or not (the core idles), so no partition can take another's
-//!   time, and the frame repeats exactly.
-//! - **Fixed priority with budgets**: the highest-priority runnable partition that has budget left
-//!   runs; each partition's budget is given back at the start of each of its periods; using it all
-//!   is an overrun, reported to the health monitor, and the partition waits for its next period.
+//! - **Round-robin** (here, always built): the runnable partitions in turn, [`SLICE`] each.
+//! - **Cyclic** and **fixed priority with budgets** (feature `rt-sched`, module
+//!   [`crate::rt_sched`]): ARINC 653 style slots, and priorities with budgets and periods. Without
+//!   the feature a system table asking for them runs round-robin, and boot says so on UART0 (the
+//!   packer refuses such a system for such an image first).
 //!
 //! A policy is two functions, [`decide`] (who runs now) and [`next_switch`] (when the real PIT must
 //! fire for the policy's sake): adding one is adding an arm to each. Everything is deterministic:
@@ -14,68 +12,49 @@
 //! the number of partitions or slots.
 
 use crate::arch::ppc405::spr::time_base_lower;
-use crate::health::{self, Event};
 use crate::system::{Next, State, System};
-use irfm::image::{Policy, Schedule};
+use irfm::image::Schedule;
+#[cfg(feature = "rt-sched")]
+use irfm::image::Policy;
 
 /// A partition's slice when several are runnable under round-robin: 10 ms of time base.
 pub const SLICE: u32 = crate::platform::ref405ep::TIME_BASE_HZ / 100;
 
-/// Takes the configured schedule (a cyclic schedule naming no existing partition is round-robin).
+/// Takes the configured schedule.
 pub fn configure(system: &mut System, schedule: &Schedule) {
-    let valid = schedule.slots[..schedule.slot_count].iter().all(|(partition, ticks)| {
-        usize::from(*partition) < system.count && *ticks > 0
-    });
-    system.schedule = *schedule;
-    if schedule.policy == Policy::Cyclic && (schedule.slot_count == 0 || !valid) {
-        system.schedule.policy = Policy::RoundRobin;
+    #[cfg(feature = "rt-sched")]
+    crate::rt_sched::configure(system, schedule);
+    #[cfg(not(feature = "rt-sched"))]
+    if schedule.policy != irfm::image::Policy::RoundRobin {
+        crate::console::print("microvisor: real-time scheduling is not in this build (feature rt-sched); round-robin\n");
     }
-    let now = time_base_lower();
-    system.slot = (0, now);
-    system.slice_start = now;
-    system.run_start = now;
+    system.slice_start = time_base_lower();
 }
 
 /// Who runs now. `time_moved` says the timers were just advanced (the real PIT fired or a guest
 /// touched its timers): the moment to end slices, slots and periods.
 pub fn decide(system: &mut System, time_moved: bool) -> Next {
     let yielded = core::mem::take(&mut system.yield_requested);
+    #[cfg(feature = "rt-sched")]
     match system.schedule.policy {
-        Policy::RoundRobin => round_robin(system, time_moved, yielded),
-        Policy::Cyclic => cyclic(system, time_moved),
-        Policy::FixedPriority => fixed_priority(system, time_moved, yielded),
+        Policy::RoundRobin => {}
+        Policy::Cyclic => return crate::rt_sched::cyclic(system, time_moved),
+        Policy::FixedPriority => return crate::rt_sched::fixed_priority(system, time_moved, yielded),
     }
+    round_robin(system, time_moved, yielded)
 }
 
 /// Ticks from now until the policy needs the processor back, if it does.
 pub fn next_switch(system: &System) -> Option<u32> {
     let now = time_base_lower();
-    let runnable = system.partitions[..system.count].iter().filter(|p| p.state == State::Runnable).count();
+    #[cfg(feature = "rt-sched")]
     match system.schedule.policy {
-        Policy::RoundRobin => {
-            (runnable > 1).then(|| SLICE.saturating_sub(now.wrapping_sub(system.slice_start)).max(1))
-        }
-        Policy::Cyclic => {
-            let (slot, start) = system.slot;
-            let ticks = system.schedule.slots[usize::from(slot)].1;
-            Some(ticks.saturating_sub(now.wrapping_sub(start)).max(1))
-        }
-        Policy::FixedPriority => {
-            let mut next: Option<u32> = None;
-            for p in system.partitions[..system.count].iter().filter(|p| p.descriptor.budget > 0) {
-                let to_period = p.descriptor.period.saturating_sub(now.wrapping_sub(p.period_start)).max(1);
-                next = Some(next.map_or(to_period, |n| n.min(to_period)));
-            }
-            if let Next::Partition(index) = system.current {
-                let p = &system.partitions[index];
-                if p.descriptor.budget > 0 {
-                    let left = p.budget_left.max(1);
-                    next = Some(next.map_or(left, |n| n.min(left)));
-                }
-            }
-            next
-        }
+        Policy::RoundRobin => {}
+        Policy::Cyclic => return crate::rt_sched::cyclic_next_switch(system, now),
+        Policy::FixedPriority => return crate::rt_sched::fixed_priority_next_switch(system, now),
     }
+    let runnable = system.partitions[..system.count].iter().filter(|p| p.state == State::Runnable).count();
+    (runnable > 1).then(|| SLICE.saturating_sub(now.wrapping_sub(system.slice_start)).max(1))
 }
 
 /// From how many ticks after `now` (TBL) partition `index`'s timer events may take the processor: the running
@@ -91,17 +70,20 @@ pub fn timer_matters_after(system: &System, index: usize, now: u32) -> Option<u3
     if current == index {
         return Some(0);
     }
+    #[cfg(feature = "rt-sched")]
     match system.schedule.policy {
-        Policy::RoundRobin => Some(SLICE.saturating_sub(now.wrapping_sub(system.slice_start))),
-        Policy::Cyclic => None,
+        Policy::RoundRobin => {}
+        Policy::Cyclic => return None,
         Policy::FixedPriority => {
             let higher = system.partitions[index].descriptor.priority < system.partitions[current].descriptor.priority;
-            higher.then_some(0)
+            return higher.then_some(0);
         }
     }
+    Some(SLICE.saturating_sub(now.wrapping_sub(system.slice_start)))
 }
 
-fn runnable(system: &System, index: usize) -> bool {
+/// Whether partition `index` is ready to run.
+pub fn runnable(system: &System, index: usize) -> bool {
     system.partitions[index].state == State::Runnable
 }
 
@@ -130,73 +112,3 @@ fn round_robin(system: &mut System, time_moved: bool, yielded: bool) -> Next {
     next
 }
 
-fn cyclic(system: &mut System, time_moved: bool) -> Next {
-    if time_moved {
-        let now = time_base_lower();
-        let slots = &system.schedule.slots[..system.schedule.slot_count];
-        let (mut slot, mut start) = system.slot;
-        // At most one frame of catching up; further behind, the frame restarts now.
-        for _ in 0..slots.len() {
-            let ticks = slots[usize::from(slot)].1;
-            if now.wrapping_sub(start) < ticks {
-                break;
-            }
-            start = start.wrapping_add(ticks);
-            slot = (slot + 1) % slots.len() as u8;
-        }
-        if now.wrapping_sub(start) >= slots[usize::from(slot)].1 {
-            (slot, start) = (0, now);
-        }
-        system.slot = (slot, start);
-    }
-    let owner = usize::from(system.schedule.slots[usize::from(system.slot.0)].0);
-    if runnable(system, owner) {
-        Next::Partition(owner)
-    } else {
-        Next::Idle
-    }
-}
-
-fn fixed_priority(system: &mut System, time_moved: bool, yielded: bool) -> Next {
-    let now = time_base_lower();
-    // Charge the partition that ran for the time it ran.
-    if let Next::Partition(index) = system.current {
-        let used = now.wrapping_sub(system.run_start);
-        let partition = &mut system.partitions[index];
-        if partition.descriptor.budget > 0 && partition.budget_left > 0 {
-            partition.budget_left = partition.budget_left.saturating_sub(used);
-            if partition.budget_left == 0 {
-                health::handle(system, index, Event::Overrun);
-            }
-        }
-    }
-    system.run_start = now;
-    if time_moved {
-        for partition in system.partitions[..system.count].iter_mut().filter(|p| p.descriptor.budget > 0) {
-            let period = partition.descriptor.period.max(1);
-            let elapsed = now.wrapping_sub(partition.period_start);
-            if elapsed >= period {
-                partition.period_start = partition.period_start.wrapping_add(elapsed / period * period);
-                partition.budget_left = partition.descriptor.budget;
-            }
-        }
-    }
-    let eligible = |system: &System, index: usize| {
-        let p = &system.partitions[index];
-        runnable(system, index) && (p.descriptor.budget == 0 || p.budget_left > 0)
-    };
-    let yielder = match system.current {
-        Next::Partition(index) if yielded => Some(index),
-        _ => None,
-    };
-    // The highest priority wins; among equals, the one after the yielder (or the lowest index).
-    let count = system.count;
-    let best = (0..count)
-        .filter(|&index| eligible(system, index) && Some(index) != yielder)
-        .min_by_key(|&index| (system.partitions[index].descriptor.priority, index));
-    match (best, yielder) {
-        (Some(index), _) => Next::Partition(index),
-        (None, Some(index)) if eligible(system, index) => Next::Partition(index),
-        _ => Next::Idle,
-    }
-}

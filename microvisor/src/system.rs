@@ -44,16 +44,20 @@ pub struct Partition {
     pub mode: irfm::image::Mode,
     /// Its console output since the last full line (the driver and the emulated UART print whole
     /// lines, prefixed, so partitions' lines never mix): `console::guest_byte`.
+    #[cfg(any(feature = "console-mux", feature = "drivers"))]
     pub line: crate::console::LineBuffer,
     /// Times the health monitor restarted it (against `Health::max_restarts`).
     pub restarts: u8,
     /// Its emulated UART's registers (console `emulated`): RBR/THR, IER, IIR/FCR, LCR, MCR, LSR, MSR, SCR.
+    #[cfg(feature = "console-mux")]
     pub uart: [u8; 8],
     /// What the system configuration says of it (restart, scheduling, health).
     pub descriptor: irfm::image::PartitionDescriptor,
     /// Fixed-priority scheduling: ticks of budget left in this period.
+    #[cfg(feature = "rt-sched")]
     pub budget_left: u32,
     /// Fixed-priority scheduling: when the current period began (TBL).
+    #[cfg(feature = "rt-sched")]
     pub period_start: u32,
     /// Its virtual TLB (empty without `tlb-virt`).
     pub tlb: crate::address_space::Tlb,
@@ -72,11 +76,15 @@ impl Partition {
         state: State::Empty,
         index: 0,
         mode: irfm::image::Mode::Full,
+        #[cfg(any(feature = "console-mux", feature = "drivers"))]
         line: crate::console::LineBuffer::EMPTY,
         restarts: 0,
+        #[cfg(feature = "console-mux")]
         uart: [0; 8],
         descriptor: irfm::image::ZERO_DESCRIPTOR,
+        #[cfg(feature = "rt-sched")]
         budget_left: 0,
+        #[cfg(feature = "rt-sched")]
         period_start: 0,
         tlb: crate::address_space::Tlb::EMPTY,
     };
@@ -129,19 +137,26 @@ pub struct System {
     pub slice_start: u32,
     /// The running partition gave up its slice (hypercall `Yield`).
     pub yield_requested: bool,
-    /// The schedule.
+    /// The schedule (without `rt-sched` it is always round-robin).
+    #[cfg(feature = "rt-sched")]
     pub schedule: irfm::image::Schedule,
     /// Cyclic schedule: the slot now running, and when it began (TBL).
+    #[cfg(feature = "rt-sched")]
     pub slot: (u8, u32),
     /// When the running partition last started to run (TBL), for budgets.
+    #[cfg(feature = "rt-sched")]
     pub run_start: u32,
     /// Inter-partition channels.
+    #[cfg(feature = "ipcm")]
     pub channels: [irfm::image::Channel; irfm::image::MAX_CHANNELS],
     /// Channels in use.
+    #[cfg(feature = "ipcm")]
     pub channel_count: usize,
     /// Channels each partition has opened, one bit per channel.
+    #[cfg(feature = "ipcm")]
     pub channels_open: [u8; MAX_PARTITIONS],
     /// The first real TLB slot reserved for channel mappings.
+    #[cfg(feature = "ipcm")]
     pub channel_slots: u8,
     /// Real TLB slots below this hold the partitions' one-to-one maps; shadow entries use the rest.
     pub first_shadow_slot: u8,
@@ -164,16 +179,23 @@ impl System {
             timers_due: false,
             slice_start: 0,
             yield_requested: false,
+            #[cfg(feature = "rt-sched")]
             schedule: irfm::image::Schedule {
                 policy: irfm::image::Policy::RoundRobin,
                 slot_count: 0,
                 slots: [(0, 0); irfm::image::MAX_SLOTS],
             },
+            #[cfg(feature = "rt-sched")]
             slot: (0, 0),
+            #[cfg(feature = "rt-sched")]
             run_start: 0,
+            #[cfg(feature = "ipcm")]
             channels: [irfm::image::Channel { ends: [0; 2], page: 0, address: 0 }; irfm::image::MAX_CHANNELS],
+            #[cfg(feature = "ipcm")]
             channel_count: 0,
+            #[cfg(feature = "ipcm")]
             channels_open: [0; MAX_PARTITIONS],
+            #[cfg(feature = "ipcm")]
             channel_slots: 0,
             first_shadow_slot: 0,
             next_shadow_slot: 0,

@@ -149,6 +149,26 @@ fn a_partition_whose_console_is_uart1_prints_there_and_not_on_uart0() {
 
 #[test]
 #[ignore = "needs the PPC405 images: run `cargo xtask test`"]
+fn a_system_needing_a_feature_the_microvisor_lacks_is_refused_when_packing() {
+    // The basis image has neither `rt-sched` nor `console-mux`; the one with every feature has both.
+    let output = std::env::temp_dir().join(format!("refused-features-{}.elf", std::process::id()));
+    let slotted = cyclic(vec![PartitionSpec::full(image("hello-c"))], &[(0, 1000)]);
+    let error = system_image::pack_system(&image("microvisor"), &slotted, &output).expect_err("packed");
+    assert!(error.to_string().contains("the cyclic schedule needs the microvisor feature `rt-sched`"), "{error}");
+    let prioritized = SystemSpec { policy: Policy::FixedPriority, ..SystemSpec::round_robin(vec![emulated("hello-c")]) };
+    let error = system_image::pack_system(&image("microvisor"), &prioritized, &output).expect_err("packed");
+    assert!(error.to_string().contains("fixed-priority scheduling needs the microvisor feature `rt-sched`"), "{error}");
+    let shared = SystemSpec::round_robin(vec![emulated("hello-c")]);
+    let error = system_image::pack_system(&image("microvisor"), &shared, &output).expect_err("packed");
+    assert!(error.to_string().contains("console `emulated` needs the microvisor feature `console-mux`"), "{error}");
+    assert!(!output.exists(), "a refused system left a file behind");
+    system_image::pack_system(&image("microvisor-all"), &slotted, &output).unwrap_or_else(|error| panic!("{error}"));
+    system_image::pack_system(&image("microvisor-all"), &shared, &output).unwrap_or_else(|error| panic!("{error}"));
+    let _ = std::fs::remove_file(&output);
+}
+
+#[test]
+#[ignore = "needs the PPC405 images: run `cargo xtask test`"]
 fn an_emulated_console_with_the_uart_also_granted_is_refused_when_packing() {
     let contradictory = PartitionSpec { console: Console::Emulated, ..PartitionSpec::full(image("hello-c")) };
     let output = std::env::temp_dir().join(format!("refused-{}.elf", std::process::id()));

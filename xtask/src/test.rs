@@ -2,7 +2,7 @@
 //!
 //! 1. set-up (install what is missing);
 //! 2. the generated docs up to date (`crate::docs`: the tables of `docs/instructions.md`);
-//! 3. host unit tests (`cargo test --workspace`);
+//! 3. host unit tests (`cargo test --workspace`, then the microvisor's again with every feature);
 //! 4. every PPC405 image built and ISA-checked;
 //! 5. the QEMU integration tests in `tests/`, which boot those images.
 //!
@@ -72,7 +72,11 @@ pub fn run_all() -> Result<ExitCode, Failure> {
     println!("  {}: up to date", crate::docs::PAGE);
 
     println!("== host unit tests ==");
-    let host = cargo_test(&["--workspace", "--quiet"], &[("PPC405_REQUIRE_CROSS_TOOLS", "1".into())])?;
+    let mut host = cargo_test(&["--workspace", "--quiet"], &[("PPC405_REQUIRE_CROSS_TOOLS", "1".into())])?;
+    // The microvisor's unit tests of its optional modules compile only with their features.
+    let every_feature = [ppc::ALL_FEATURES.as_slice(), &["trap-stats"]].concat().join(",");
+    let featured = cargo_test(&["--package", "microvisor", "--quiet", "--features", &every_feature], &[])?;
+    host.passed += featured.passed;
 
     println!("== PPC405 images (build + ISA check) ==");
     let images = ppc::build_all()?;

@@ -37,6 +37,8 @@ const BUSY_GUEST: &str = "hello-c";
 const SCHEDULED_DELAY: i64 = 10_000;
 /// The microvisor's round-robin slice: 10 ms of time base (`microvisor/src/sched.rs`, `SLICE`).
 const ROUND_ROBIN_SLICE: i64 = 3_333_333;
+/// The features of `microvisor-rt`: the basis with the cyclic schedule and emulated consoles.
+const REALTIME: [&str; 2] = ["rt-sched", "console-mux"];
 /// Wall-clock limit of one run.
 const TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -45,6 +47,8 @@ pub fn run() -> Result<ExitCode, Failure> {
     setup::ensure(setup::Needs { gdb: false, ..setup::Needs::ALL })?;
     let basis = ppc::build_microvisor(&[], "microvisor")?;
     let all = ppc::build_microvisor(&ppc::ALL_FEATURES, "microvisor-all")?;
+    // Slots and emulated consoles are features: the smallest image that has them.
+    let realtime = ppc::build_microvisor(&REALTIME, "microvisor-rt")?;
     let latency_guest = ppc::build_c_guest("pit-latency")?;
     let probe = ppc::build_c_guest("slot-probe")?;
     let busy = ppc::build_c_guest(BUSY_GUEST)?;
@@ -76,7 +80,7 @@ pub fn run() -> Result<ExitCode, Failure> {
         channels: Vec::new(),
     };
     let mut slot_rows = Vec::new();
-    for (name, microvisor) in [("microvisor", &basis), ("microvisor-all", &all)] {
+    for (name, microvisor) in [("microvisor-rt", &realtime), ("microvisor-all", &all)] {
         let image = pack(microvisor, &cyclic, &scratch.join(format!("slot-probe-cyclic-{name}.elf")))?;
         let transcript = twice(&format!("two slot-probes, cyclic, {name}"), &image, 2)?;
         let first = parse_probe(&vm_lines(&transcript, Some(0))).map_err(Failure::new)?;

@@ -9,6 +9,12 @@ use irfm::image::{self, TABLE_WORDS};
 #[link_section = ".partitions"]
 static PARTITION_TABLE: [u32; TABLE_WORDS] = image::empty_table_words();
 
+/// This build's features, where the packer looks for them (symbol [`image::FEATURES_SYMBOL`]).
+#[no_mangle]
+#[used]
+#[link_section = ".rodata.features"]
+static MICROVISOR_FEATURES: u32 = crate::FEATURES;
+
 /// Word `index` of the packed table (0 past its end).
 pub fn table_word(index: usize) -> u32 {
     if index >= TABLE_WORDS {
