@@ -369,16 +369,7 @@ impl SystemTable {
             *partition = descriptor(&word, index)?;
         }
         table.schedule = schedule(&word)?;
-        let channel_count = word(CHANNELS_AT) as usize;
-        if channel_count > MAX_CHANNELS {
-            return Err(TableError::BadCount);
-        }
-        table.channel_count = channel_count;
-        for (index, channel) in table.channels.iter_mut().enumerate().take(channel_count) {
-            let at = CHANNELS_AT + 1 + 3 * index;
-            let ends = word(at);
-            *channel = Channel { ends: [(ends >> 8) as u8, ends as u8], page: word(at + 1), address: word(at + 2) };
-        }
+        (table.channel_count, table.channels) = channels(&word)?;
         Ok(table)
     }
 
@@ -469,6 +460,21 @@ pub fn schedule(word: &impl Fn(usize) -> u32) -> Result<Schedule, TableError> {
         *slot = (word(SCHEDULE_AT + 2 + 2 * index) as u8, word(SCHEDULE_AT + 3 + 2 * index));
     }
     Ok(Schedule { policy, slot_count, slots })
+}
+
+/// The channels of a table whose header [`check_header`] accepted: how many, and the array.
+pub fn channels(word: &impl Fn(usize) -> u32) -> Result<(usize, [Channel; MAX_CHANNELS]), TableError> {
+    let count = word(CHANNELS_AT) as usize;
+    if count > MAX_CHANNELS {
+        return Err(TableError::BadCount);
+    }
+    let mut channels = [Channel { ends: [0; 2], page: 0, address: 0 }; MAX_CHANNELS];
+    for (index, channel) in channels.iter_mut().enumerate().take(count) {
+        let at = CHANNELS_AT + 1 + 3 * index;
+        let ends = word(at);
+        *channel = Channel { ends: [(ends >> 8) as u8, ends as u8], page: word(at + 1), address: word(at + 2) };
+    }
+    Ok((count, channels))
 }
 
 /// The table as the microvisor is linked: [`EMPTY_MAGIC`] and zeros (kept in `.data` by the magic).

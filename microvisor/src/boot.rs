@@ -6,7 +6,7 @@ use crate::console;
 use crate::platform::ref405ep;
 use crate::system::{Next, Partition, System};
 use crate::arch::ppc405::boot as boot_table;
-use irfm::image::{Console, Device, Mode, PartitionDescriptor, SystemTable, TableError, PARTITION_STRIDE};
+use irfm::image::{self, Console, Device, Mode, PartitionDescriptor, TableError, PARTITION_STRIDE};
 
 /// Why a descriptor is refused (the packer checks these too; the microvisor trusts nothing it did
 /// not check itself).
@@ -42,6 +42,14 @@ fn describe(error: TableError) -> &'static str {
     }
 }
 
+/// A table the microvisor cannot use: nothing runs, and UART0 says why.
+fn no_partition(error: TableError) -> Next {
+    console::print("microvisor: no partition to run: ");
+    console::print(describe(error));
+    console::print("\n");
+    Next::Idle
+}
+
 /// Builds partition `index` from its descriptor (memory, devices, address space) and starts its
 /// guest; `false` if its address space does not fit the TLB.
 fn build(partition: &mut Partition, index: usize, descriptor: &PartitionDescriptor, slot: &mut usize) -> bool {
@@ -50,7 +58,6 @@ fn build(partition: &mut Partition, index: usize, descriptor: &PartitionDescript
     partition.size = descriptor.size;
     partition.devices = descriptor.devices;
     partition.owned_lines = crate::partition::owned_lines(descriptor.devices);
-    partition.descriptor = *descriptor;
     crate::partition::map(partition, index, slot)
 }
 
@@ -107,20 +114,27 @@ pub fn start(system: &mut System) -> Next {
     real_dcr::write_uic(Uic::Sr, 0xffff_ffff);
     tlb::invalidate_all();
     system.idle.pc = vectors::idle_loop_address();
-    let table = match SystemTable::decode(boot_table::table_word) {
-        Ok(table) => table,
-        Err(error) => {
-            console::print("microvisor: no partition to run: ");
-            console::print(describe(error));
-            console::print("\n");
-            return Next::Idle;
+    // The table is read piece by piece, straight into the partitions (no copy of it is built),
+    // once whole to check it: all of it is used, or none.
+    let word = boot_table::table_word;
+    let checked = image::check_header(&word).and_then(|count| {
+        for index in 0..count {
+            system.partitions[index].descriptor = image::descriptor(&word, index)?;
         }
+        image::channels(&word)?;
+        Ok((count, image::schedule(&word)?))
+    });
+    let count = match checked {
+        Ok((count, schedule)) => {
+            system.count = count;
+            crate::sched::configure(system, &schedule);
+            count
+        }
+        Err(error) => return no_partition(error),
     };
-    let count = table.count;
-    system.count = count;
     let mut slot = 0;
     for index in 0..count {
-        let descriptor = table.partitions[index];
+        let descriptor = system.partitions[index].descriptor;
         let refused = match check(index, &descriptor) {
             Err(reason) => Some(reason),
             Ok(()) if !build(&mut system.partitions[index], index, &descriptor, &mut slot) => {
@@ -140,9 +154,10 @@ pub fn start(system: &mut System) -> Next {
             None => crate::health::start_guest(system, index),
         }
     }
-    crate::sched::configure(system, &table.schedule);
     #[cfg(feature = "ipcm")]
-    crate::ipcm::configure(system, &table, &mut slot);
+    if let Ok(channels) = image::channels(&word) {
+        crate::ipcm::configure(system, channels, &mut slot);
+    }
     system.first_shadow_slot = slot as u8;
     system.next_shadow_slot = slot as u8;
     system.timers_due = true;

@@ -11,7 +11,7 @@
 use crate::arch::ppc405::tlb::{self, hi, lo, Entry};
 use crate::system::System;
 use irfm::hypercall::Error;
-use irfm::image::{SystemTable, MAX_CHANNELS};
+use irfm::image::{Channel, MAX_CHANNELS};
 
 /// The virtual UIC line a notification raises (no device drives line 31 on the ref405ep).
 pub const LINE: u8 = 31;
@@ -19,9 +19,8 @@ pub const LINE: u8 = 31;
 const SLOTS_PER_CHANNEL: usize = if cfg!(feature = "tlb-virt") { 4 } else { 2 };
 
 /// Takes the configured channels and reserves their TLB slots from `*slot` on.
-pub fn configure(system: &mut System, table: &SystemTable, slot: &mut usize) {
-    system.channel_count = table.channel_count.min(MAX_CHANNELS);
-    system.channels = table.channels;
+pub fn configure(system: &mut System, channels: (usize, [Channel; MAX_CHANNELS]), slot: &mut usize) {
+    (system.channel_count, system.channels) = (channels.0.min(MAX_CHANNELS), channels.1);
     system.channel_slots = *slot as u8;
     *slot += SLOTS_PER_CHANNEL * MAX_CHANNELS;
 }

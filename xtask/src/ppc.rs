@@ -49,6 +49,8 @@ pub struct RustBuild<'a> {
     pub target_dir: Option<PathBuf>,
     /// Extra rustc flags for every crate of the build (core too).
     pub rustflags: &'a [&'a str],
+    /// Whether compiler-builtins supplies `memcpy`, `memmove`, `memset`… (else the crate does).
+    pub builtin_mem: bool,
 }
 
 /// Builds a Rust crate for the PPC405 and returns the checked image.
@@ -65,11 +67,13 @@ pub fn build_rust(build: &RustBuild) -> Result<PathBuf, Failure> {
         "--target",
         TARGET_SPEC,
         "-Zbuild-std=core,compiler_builtins",
-        "-Zbuild-std-features=compiler-builtins-mem",
         "-Zjson-target-spec",
         "--no-default-features",
     ]);
     command.arg("--target-dir").arg(&target_dir);
+    if build.builtin_mem {
+        command.arg("-Zbuild-std-features=compiler-builtins-mem");
+    }
     if !build.rustflags.is_empty() {
         command.env("CARGO_ENCODED_RUSTFLAGS", build.rustflags.join("\x1f"));
     }
@@ -202,10 +206,11 @@ pub fn guest_folders() -> Result<(Vec<String>, Vec<String>), Failure> {
 pub fn build_microvisor(features: &[&str], image: &str) -> Result<PathBuf, Failure> {
     let set = if features.is_empty() { "basis".to_string() } else { features.join("+") };
     let target_dir = Some(root().join("target/microvisor-features").join(set));
-    build_rust(&RustBuild { package: "microvisor", bin: "microvisor", features, image, target_dir, rustflags: MICROVISOR_RUSTFLAGS })
+    build_rust(&RustBuild { package: "microvisor", bin: "microvisor", features, image, target_dir, rustflags: MICROVISOR_RUSTFLAGS, builtin_mem: false })
 }
 
-/// The microvisor is measured in bytes: a panic (which guest input never causes) is a `trap`
+/// The microvisor is measured in bytes (it also brings its own small `memcpy`, `memset`: see
+/// `microvisor/src/arch/ppc405/mem.rs`): a panic (which guest input never causes) is a `trap`
 /// instruction, not a handler with its formatting machinery (about 480 B). The trap lands in the
 /// microvisor's own program vector, which stops the core with a report (`trap::halt`).
 const MICROVISOR_RUSTFLAGS: &[&str] = &["-Zunstable-options", "-Cpanic=immediate-abort"];
@@ -237,7 +242,7 @@ pub fn build_guests() -> Result<Vec<PathBuf>, Failure> {
     let (rust, c) = guest_folders()?;
     let mut images = Vec::new();
     for name in &rust {
-        images.push(build_rust(&RustBuild { package: name, bin: name, features: &[], image: name, target_dir: None, rustflags: &[] })?);
+        images.push(build_rust(&RustBuild { package: name, bin: name, features: &[], image: name, target_dir: None, rustflags: &[], builtin_mem: true })?);
     }
     for name in &c {
         images.push(build_c_guest(name)?);

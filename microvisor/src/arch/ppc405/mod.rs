@@ -5,6 +5,7 @@ pub mod cache;
 pub mod dcr;
 pub mod entry;
 pub mod fast_path;
+pub mod mem;
 pub mod mmio;
 pub mod spr;
 pub mod tlb;
