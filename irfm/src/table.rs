@@ -181,9 +181,36 @@ pub const fn op_code(op: Op) -> u8 {
     }
 }
 
+/// Every op, in the order of its table code (code = place + 1).
+const BY_CODE: [Op; 22] = [
+    Op::Mfmsr,
+    Op::Mtmsr,
+    Op::Wrtee,
+    Op::Wrteei,
+    Op::Rfi,
+    Op::Rfci,
+    Op::Mfspr,
+    Op::Mtspr,
+    Op::Mfdcr,
+    Op::Mtdcr,
+    Op::Tlbwe,
+    Op::Tlbre,
+    Op::Tlbsx,
+    Op::Tlbia,
+    Op::Tlbsync,
+    Op::Iccci,
+    Op::Dccci,
+    Op::Dcbi,
+    Op::Dcread,
+    Op::Icread,
+    Op::MfsprUser,
+    Op::Mftb,
+];
+
 /// The op with table code `code`.
 pub fn op_from_code(code: u8) -> Option<Op> {
-    insn::ROWS.iter().map(|row| row.op).find(|op| op_code(*op) == code)
+    let op = *BY_CODE.get(usize::from(code).checked_sub(1)?)?;
+    (op_code(op) == code).then_some(op)
 }
 
 /// The stable one-byte code of a class in the table.
@@ -280,7 +307,7 @@ impl<'a> Table<'a> {
         let at = HEADER_SIZE + index as usize * ENTRY_SIZE;
         let raw = &self.bytes[at..at + ENTRY_SIZE];
         let op = op_from_code(raw[8]).ok_or(TableError::BadCode(index))?;
-        if raw[9] != class_code(insn::row_of(op).class) || raw[11] != 0 {
+        if raw[9] != class_code(insn::class_of(op)) || raw[11] != 0 {
             return Err(TableError::BadCode(index));
         }
         let original = be32(raw, 4);
@@ -384,6 +411,16 @@ mod tests {
 
     const MTMSR_R3: u32 = 0x7c60_0124;
     const RFI: u32 = 0x4c00_0064;
+
+    #[test]
+    fn every_op_has_one_code_and_is_found_by_it() {
+        for row in insn::ROWS {
+            assert_eq!(op_from_code(op_code(row.op)), Some(row.op), "{}", row.mnemonic);
+        }
+        assert_eq!(BY_CODE.len(), insn::ROWS.len());
+        assert_eq!(op_from_code(0), None);
+        assert_eq!(op_from_code(BY_CODE.len() as u8 + 1), None);
+    }
 
     fn sample() -> [Entry; 2] {
         [
