@@ -107,7 +107,7 @@ pub fn run() -> Result<ExitCode, Failure> {
     setup::ensure(setup::Needs { gdb: false, ..setup::Needs::ALL })?;
     let microvisor = ppc::build_microvisor(&[], "microvisor")?;
     let para_microvisor = ppc::build_microvisor(&ppc::PARA_VIRT, "microvisor-para")?;
-    let counting = ppc::build_microvisor(&["trap-stats"], "microvisor-trap-stats")?;
+    let counting = ppc::build_microvisor(&ppc::TRAP_STATS, "microvisor-trap-stats")?;
     let mut para_counted = ppc::PARA_VIRT.to_vec();
     para_counted.push("trap-stats");
     let para_counting = ppc::build_microvisor(&para_counted, "microvisor-para-trap-stats")?;
