@@ -47,8 +47,9 @@ pub struct Tlb {
 }
 
 impl Tlb {
-    /// All entries invalid.
-    pub const EMPTY: Tlb = Tlb { hi: [0; ENTRIES], lo: [0; ENTRIES], tid: [0; ENTRIES] };
+    /// All entries invalid, as QEMU's 405 starts: EPN 0, and read back as 4 KiB pages
+    /// (`emulate::tlb_virt`).
+    pub const EMPTY: Tlb = Tlb { hi: [hi::SIZE_4K << hi::SIZE_SHIFT; ENTRIES], lo: [0; ENTRIES], tid: [0; ENTRIES] };
 
     /// The index of the entry that translates `address` for process `pid`, if any.
     pub fn find(&self, address: u32, pid: u8) -> Option<usize> {

@@ -3,10 +3,18 @@
 //!
 //! The entries are the guest's own (`address_space::virtual_tlb`); what reaches the real TLB are
 //! shadows made from them on demand, so any write here flushes the partition's shadows.
+//!
+//! Where QEMU 7.2's 405 (the machine the equivalence suite compares against) is narrower than the
+//! manual, the virtual TLB does as QEMU does, so that a guest sees the same values natively and
+//! virtualized: writing TLBLO invalidates the entry (QEMU keeps V with the access rights that
+//! TLBLO rewrites, so a TLBHI written before its TLBLO ends up invalid), `tlbre` returns only the
+//! fields QEMU keeps (TLBHI: EPN down to the page size, SIZE, V; TLBLO: RPN, EX, WR), and an entry
+//! never written reads as a 4 KiB page (QEMU's zeroed entries have no valid size and read as its
+//! default one).
 
 use super::{program, Outcome};
 use crate::address_space::{flush_shadows, pid_changed, ENTRIES};
-use crate::arch::ppc405::tlb::hi;
+use crate::arch::ppc405::tlb::{hi, lo, page_bytes};
 use crate::reflect::esr;
 use crate::system::Partition;
 use irfm::insn::{ra, rb, rc, rd};
@@ -24,7 +32,10 @@ pub fn tlbwe(partition: &mut Partition, word: u32) -> Outcome {
             partition.tlb.hi[slot] = value;
             partition.tlb.tid[slot] = partition.vcpu.pid;
         }
-        1 => partition.tlb.lo[slot] = value,
+        1 => {
+            partition.tlb.lo[slot] = value;
+            partition.tlb.hi[slot] &= !hi::V;
+        }
         _ => return program(esr::PIL),
     }
     flush_shadows(partition.index);
@@ -36,13 +47,15 @@ pub fn tlbre(partition: &mut Partition, word: u32) -> Outcome {
     let slot = index(partition, word);
     match rb(word) {
         0 => {
-            partition.vcpu.gpr[rd(word)] = partition.tlb.hi[slot];
+            let tag = partition.tlb.hi[slot];
+            let page_mask = !(page_bytes((tag & hi::SIZE) >> hi::SIZE_SHIFT) - 1);
+            partition.vcpu.gpr[rd(word)] = (tag & hi::EPN & page_mask) | (tag & (hi::SIZE | hi::V));
             if partition.vcpu.pid != partition.tlb.tid[slot] {
                 partition.vcpu.pid = partition.tlb.tid[slot];
                 pid_changed(partition);
             }
         }
-        1 => partition.vcpu.gpr[rd(word)] = partition.tlb.lo[slot],
+        1 => partition.vcpu.gpr[rd(word)] = partition.tlb.lo[slot] & (lo::RPN | lo::EX | lo::WR),
         _ => return program(esr::PIL),
     }
     Outcome::Next
@@ -97,6 +110,24 @@ mod tests {
         assert_eq!(tlbre(&mut p, x_form(6, 5, 0, 946)), Outcome::Next);
         assert_eq!(tlbre(&mut p, x_form(8, 5, 1, 946)), Outcome::Next);
         assert_eq!((p.vcpu.gpr[6], p.vcpu.gpr[8], p.vcpu.pid), (p.vcpu.gpr[3], p.vcpu.gpr[4], 9));
+    }
+
+    #[test]
+    fn as_on_qemu_tlblo_invalidates_and_tlbre_returns_only_the_kept_fields() {
+        let mut p = Partition::EMPTY;
+        p.vcpu.gpr[5] = 2;
+        // Never written: EPN 0, a 4 KiB page, invalid.
+        let _ = tlbre(&mut p, x_form(6, 5, 0, 946));
+        assert_eq!(p.vcpu.gpr[6], 1 << 7);
+        // TLBHI (16 KiB, with EPN bits below the page and U0 set), then TLBLO (with ZSEL, W, I, M, G).
+        p.vcpu.gpr[3] = 0x1000_1000 | (2 << 7) | 0x40 | 0x10;
+        p.vcpu.gpr[4] = 0x0020_0000 | 0x300 | 0xff;
+        let _ = tlbwe(&mut p, x_form(3, 5, 0, 978));
+        let _ = tlbwe(&mut p, x_form(4, 5, 1, 978));
+        let _ = tlbre(&mut p, x_form(6, 5, 0, 946));
+        let _ = tlbre(&mut p, x_form(8, 5, 1, 946));
+        assert_eq!((p.vcpu.gpr[6], p.vcpu.gpr[8]), (0x1000_0000 | (2 << 7), 0x0020_0000 | 0x300));
+        assert_eq!(p.tlb.find(0x1000_0000, 0), None, "TLBLO after TLBHI leaves the entry invalid");
     }
 
     #[test]
