@@ -7,7 +7,7 @@
 
 use super::Outcome;
 use crate::system::Partition;
-use crate::vcpu::MSR_IMPLEMENTED;
+use crate::vcpu::MSR_MTMSR;
 use irfm::insn::{rd, wrteei_enable};
 use irfm::spr::msr;
 
@@ -17,9 +17,9 @@ pub fn mfmsr(partition: &mut Partition, word: u32) -> Outcome {
     Outcome::Next
 }
 
-/// `mtmsr rS`: every implemented bit, as the manual says (QEMU 7.2 leaves ME alone).
+/// `mtmsr rS`: the bits the 405 keeps, ME excepted (it stays as it was: see `MSR_MTMSR`).
 pub fn mtmsr(partition: &mut Partition, word: u32) -> Outcome {
-    let value = partition.vcpu.gpr[rd(word)] & MSR_IMPLEMENTED;
+    let value = (partition.vcpu.gpr[rd(word)] & MSR_MTMSR) | (partition.vcpu.msr & msr::ME);
     let changed = partition.vcpu.msr ^ value;
     partition.vcpu.msr = value;
     if changed & (msr::PR | msr::IR | msr::DR) != 0 {

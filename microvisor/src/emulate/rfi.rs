@@ -1,6 +1,7 @@
 //! `rfi` and `rfci`: return from a (critical) interrupt (PPC405 manual 9.11).
 //!
-//! PC ← SRR0 (SRR2) with the low two bits cleared; MSR ← SRR1 (SRR3), implemented bits only.
+//! PC ← SRR0 (SRR2) with the low two bits cleared; MSR ← SRR1 (SRR3), the bits the 405 keeps
+//! (`vcpu::MSR_IMPLEMENTED`, ME included).
 
 use super::Outcome;
 use crate::system::Partition;

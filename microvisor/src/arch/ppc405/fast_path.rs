@@ -361,12 +361,14 @@ core::arch::global_asm!(
     "    rlwinm 7, 29, 0, 17, 15",      // the MSR without EE
     "    or 6, 7, 6",
     "    b fast_set_msr",
-    // mtmsr rS: implemented bits; no change of PR, IR, DR (translation) here.
+    // mtmsr rS: the bits it writes (`vcpu::MSR_MTMSR`), ME kept from the MSR; no change of PR,
+    // IR, DR (translation) here.
     "fast_mtmsr:",
     "    lwzx 6, 1, 27",
-    "    lis 7, {implemented}@h",
-    "    ori 7, 7, {implemented}@l",
+    "    lis 7, {mtmsr_bits}@h",
+    "    ori 7, 7, {mtmsr_bits}@l",
     "    and 6, 6, 7",
+    "    rlwimi 6, 29, 0, 19, 19",      // ME (0x1000) as it was
     "    xor 7, 6, 29",
     "    andi. 7, 7, 0x4030",           // PR | IR | DR
     "    bne- fast_to_slow",
@@ -456,6 +458,7 @@ core::arch::global_asm!(
     index = const INDEX,
     slow_write = const SLOW_WRITE,
     implemented = const crate::vcpu::MSR_IMPLEMENTED,
+    mtmsr_bits = const crate::vcpu::MSR_MTMSR,
     noncritical = const source::NONCRITICAL,
     criticals = const source::CRITICALS,
     table944 = sym crate::vcpu::SPR_INDEX_944,
