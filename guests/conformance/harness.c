@@ -6,6 +6,7 @@
 #define SAVED_LR (*(volatile uint32_t *)0x3084)
 
 volatile uint32_t trap_count;
+volatile uint32_t handler_msr;
 volatile struct trap traps[TRAP_LOG];
 volatile enum resume resume_mode = RESUME_NEXT;
 volatile uint32_t pit_count;
@@ -26,6 +27,7 @@ static int is_critical(uint32_t vector)
 /* Called by every vector (vectors.S); returns 1 to leave with rfci, 0 with rfi. */
 uint32_t on_exception(uint32_t vector)
 {
+    handler_msr = mfmsr();
     int critical = is_critical(vector);
     uint32_t srr0 = critical ? MFSPR(SRR2) : MFSPR(SRR0);
     uint32_t srr1 = critical ? MFSPR(SRR3) : MFSPR(SRR1);

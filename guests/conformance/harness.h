@@ -92,6 +92,8 @@ struct trap {
 
 #define TRAP_LOG 32
 extern volatile uint32_t trap_count;
+/* The MSR the last exception handler ran with. */
+extern volatile uint32_t handler_msr;
 extern volatile struct trap traps[TRAP_LOG];
 /* How the handler resumes synchronous interrupts (program, alignment, storage): after the
    faulting instruction (RESUME_NEXT, default) or at it. */
