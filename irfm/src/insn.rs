@@ -193,6 +193,34 @@ pub const ROWS: &[Row] = &[
     },
 ];
 
+/// Every [`Op`], in declaration order. Two stable layouts follow it: the trap counters
+/// (`stats::OPS`) and the pre-virtualization table's op codes (`table::op_code`, place + 1), so
+/// append, never reorder.
+pub const ALL_OPS: [Op; 22] = [
+    Op::Mfmsr,
+    Op::Mtmsr,
+    Op::Wrtee,
+    Op::Wrteei,
+    Op::Rfi,
+    Op::Rfci,
+    Op::Mfspr,
+    Op::Mtspr,
+    Op::Mfdcr,
+    Op::Mtdcr,
+    Op::Tlbwe,
+    Op::Tlbre,
+    Op::Tlbsx,
+    Op::Tlbia,
+    Op::Tlbsync,
+    Op::Iccci,
+    Op::Dccci,
+    Op::Dcbi,
+    Op::Dcread,
+    Op::Icread,
+    Op::MfsprUser,
+    Op::Mftb,
+];
+
 /// What `op` touches: its row's class, by a `match` so that code needing only this (the
 /// microvisor's table check) does not carry the rows' text (`class_of_agrees_with_the_rows`).
 pub const fn class_of(op: Op) -> Class {

@@ -42,31 +42,8 @@ pub enum Kind {
 /// Counters per partition.
 pub const KINDS: usize = 33;
 
-/// Every [`Op`], in the order of its counter.
-pub const OPS: [Op; 22] = [
-    Op::Mfmsr,
-    Op::Mtmsr,
-    Op::Wrtee,
-    Op::Wrteei,
-    Op::Rfi,
-    Op::Rfci,
-    Op::Mfspr,
-    Op::Mtspr,
-    Op::Mfdcr,
-    Op::Mtdcr,
-    Op::Tlbwe,
-    Op::Tlbre,
-    Op::Tlbsx,
-    Op::Tlbia,
-    Op::Tlbsync,
-    Op::Iccci,
-    Op::Dccci,
-    Op::Dcbi,
-    Op::Dcread,
-    Op::Icread,
-    Op::MfsprUser,
-    Op::Mftb,
-];
+/// Every [`Op`], in the order of its counter (`insn::ALL_OPS`: this order is the counters' layout).
+pub const OPS: [Op; 22] = crate::insn::ALL_OPS;
 
 /// The counter of an emulated instruction.
 pub fn instruction_slot(op: Op) -> usize {

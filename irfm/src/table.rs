@@ -181,35 +181,11 @@ pub const fn op_code(op: Op) -> u8 {
     }
 }
 
-/// Every op, in the order of its table code (code = place + 1).
-const BY_CODE: [Op; 22] = [
-    Op::Mfmsr,
-    Op::Mtmsr,
-    Op::Wrtee,
-    Op::Wrteei,
-    Op::Rfi,
-    Op::Rfci,
-    Op::Mfspr,
-    Op::Mtspr,
-    Op::Mfdcr,
-    Op::Mtdcr,
-    Op::Tlbwe,
-    Op::Tlbre,
-    Op::Tlbsx,
-    Op::Tlbia,
-    Op::Tlbsync,
-    Op::Iccci,
-    Op::Dccci,
-    Op::Dcbi,
-    Op::Dcread,
-    Op::Icread,
-    Op::MfsprUser,
-    Op::Mftb,
-];
 
 /// The op with table code `code`.
 pub fn op_from_code(code: u8) -> Option<Op> {
-    let op = *BY_CODE.get(usize::from(code).checked_sub(1)?)?;
+    // Codes are places in `insn::ALL_OPS` plus one; `op_code` is the authority, checked here.
+    let op = *insn::ALL_OPS.get(usize::from(code).checked_sub(1)?)?;
     (op_code(op) == code).then_some(op)
 }
 
@@ -417,9 +393,9 @@ mod tests {
         for row in insn::ROWS {
             assert_eq!(op_from_code(op_code(row.op)), Some(row.op), "{}", row.mnemonic);
         }
-        assert_eq!(BY_CODE.len(), insn::ROWS.len());
+        assert_eq!(insn::ALL_OPS.len(), insn::ROWS.len());
         assert_eq!(op_from_code(0), None);
-        assert_eq!(op_from_code(BY_CODE.len() as u8 + 1), None);
+        assert_eq!(op_from_code(insn::ALL_OPS.len() as u8 + 1), None);
     }
 
     fn sample() -> [Entry; 2] {
