@@ -301,15 +301,20 @@ impl Vcpu {
 
     /// A register file in the state QEMU's `ref405ep` leaves the CPU in after `-kernel`: MSR = 0
     /// (real mode, interrupts off), PC = the entry point, r1 = top of the on-chip SRAM, r3 = the
-    /// board-information block (QEMU's boot protocol, kept so any guest sees the same registers).
+    /// board-information block, r6 = r7 = the (empty) kernel command line, which QEMU puts at the
+    /// same place (QEMU's boot protocol, kept so any guest sees the same registers).
     pub const fn at_reset(entry: u32, r1: u32, r3: u32) -> Vcpu {
         let mut vcpu = Vcpu::ZERO;
         vcpu.gpr[1] = r1;
         vcpu.gpr[3] = r3;
+        vcpu.gpr[6] = r3;
+        vcpu.gpr[7] = r3;
         vcpu.pc = entry;
-        // Reset values QEMU's 405 gives (PPC405 manual, table 3-x: CCR0 and SGR are not zero).
+        // Reset values QEMU's 405 gives (PPC405 manual, table 3-x: CCR0 and SGR are not zero;
+        // DBSR[MRR] = 0b11, the most recent reset a system reset).
         vcpu.sprs[Spr::Ccr0 as usize] = 0x0070_0000;
         vcpu.sprs[Spr::Sgr as usize] = 0xffff_ffff;
+        vcpu.sprs[Spr::Dbsr as usize] = 0x0000_0300;
         vcpu
     }
 

@@ -49,3 +49,16 @@ fn trap_counters_count_the_conformance_guests_emulated_instructions() {
     let sc = counters[irfm::stats::Kind::SystemCall as usize];
     assert!(mfspr > 1000 && mtspr > 1000 && sc > 10, "mfspr {mfspr}, mtspr {mtspr}, sc {sc}");
 }
+
+#[test]
+#[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
+fn a_guest_starts_with_the_registers_sprs_and_dcrs_it_has_natively() {
+    // The one deliberate difference: the board information gives the partition's memory.
+    let without_memory_size =
+        |text: &str| text.lines().filter(|line| !line.starts_with("board info memory size")).collect::<Vec<_>>().join("\n");
+    let native = boot(&image("entry-state"));
+    let virtualized = boot_on_microvisor(&image("entry-state"));
+    assert!(native.uart0.contains("r31 = "), "{}", native.uart0);
+    assert_eq!(without_memory_size(&virtualized.uart0), without_memory_size(&native.uart0));
+    assert!(virtualized.uart0.contains("board info memory size = 0x01000000"), "{}", virtualized.uart0);
+}
