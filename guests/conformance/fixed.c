@@ -264,6 +264,63 @@ static void interrupt_msr_tests(void)
     }
 }
 
+static uint32_t time_base(void)
+{
+    uint32_t value;
+    __asm__ volatile("mftb %0" : "=r"(value));
+    return value;
+}
+
+static void spin(uint32_t ticks)
+{
+    uint32_t start = time_base();
+    while (time_base() - start < ticks) {
+    }
+}
+
+/* What TSR shows of the watchdog and the FIT when a guest does not use them (QEMU's 405: each TCR
+ * write steps the watchdog, then every period from the last step; the FIT, FIE off, sets nothing),
+ * and around a PIT expiry. WP = 2 (2^25 ticks, 0.1 s): every reading is half a period from a step,
+ * so neither QEMU's timer callbacks nor a busy host can move a step across one. Nothing is printed
+ * until the end: printing takes wall-clock time QEMU does not bound. */
+static void timer_status_tests(void)
+{
+    enum { WP2 = 0x80000000u, PERIOD = 1u << 25 };
+    uint32_t tsr[9];
+    tsr[0] = MFSPR(TSR);
+    MTSPR(TCR, WP2);
+    tsr[1] = MFSPR(TSR);
+    MTSPR(TSR, 0xffffffff);
+    MTSPR(TCR, WP2);
+    tsr[2] = MFSPR(TSR);
+    MTSPR(TSR, 0xffffffff);
+    spin(PERIOD / 2);
+    tsr[3] = MFSPR(TSR);
+    spin(PERIOD);
+    tsr[4] = MFSPR(TSR);
+    spin(PERIOD);
+    tsr[5] = MFSPR(TSR);
+    MTSPR(TSR, 0xffffffff);
+    MTSPR(TCR, WP2 | 0x04400000); /* PIE | ARE, interrupts off in the MSR */
+    tsr[6] = MFSPR(TSR);
+    MTSPR(PIT, 5000);
+    uint32_t start = time_base();
+    while (!(MFSPR(TSR) & 0x08000000) && time_base() - start < PERIOD / 2) {
+    }
+    tsr[7] = MFSPR(TSR);
+    MTSPR(PIT, 0);
+    MTSPR(TCR, 0);
+    MTSPR(TSR, 0xffffffff);
+    tsr[8] = MFSPR(TSR);
+    static const char *const labels[] = {
+        "tsr as the suite left it", "tsr after tcr = wp2", "tsr after a clear and tcr = wp2",
+        "tsr cleared, half a period later", "tsr 1.5 periods later", "tsr 2.5 periods later",
+        "tsr after tcr = wp2|pie|are", "tsr once the 5000-tick pit expired", "tsr after one more tcr write and a clear",
+    };
+    for (unsigned i = 0; i < 9; i++)
+        line(labels[i], tsr[i]);
+}
+
 void run_fixed(void)
 {
     msr_tests();
@@ -273,4 +330,5 @@ void run_fixed(void)
     cache_tests();
     user_mode_tests();
     program_tests();
+    timer_status_tests();
 }

@@ -1,9 +1,10 @@
-/* Asynchronous interrupts: the UIC (a real device line and a software-set one) and the PIT.
+/* Asynchronous interrupts: the UIC (a real device line and a software-set one), the PIT and the
+ * watchdog.
  *
  * Each is made deterministic by raising it while MSR[EE] = 0 and then enabling EE with one
  * instruction (wrteei 1, or mtmsr with WE to sleep until it): the interrupt is taken right after
- * that instruction, natively and virtualized alike. Left out: the FIT (QEMU 7.2's never fires) and
- * the watchdog (QEMU delivers it as a non-critical interrupt; the manual makes it critical).
+ * that instruction, natively and virtualized alike. Left out: the FIT (QEMU 7.2's never fires).
+ * The watchdog is QEMU's: a TCR write steps it, and its interrupt is non-critical (SRR0/SRR1).
  */
 #include "harness.h"
 
@@ -74,6 +75,23 @@ static void pit_tests(void)
     MTSPR(TCR, 0);
     line("pit interrupts after wrteei 1", pit_count);
     traps_print("masked pit taken at wrteei 1");
+
+    /* The watchdog: two TCR writes with WIE (period 2^25 ticks, far longer than the test) step it to
+     * ENW, then WIS, which raises its interrupt while EE = 0; it is taken at wrteei 1 (the handler
+     * clears WIS), and a third write with WIE off steps it again without an interrupt. */
+    MTSPR(TSR, 0xffffffff);
+    traps_clear();
+    MTSPR(TCR, 0x88000000);
+    MTSPR(TCR, 0x88000000);
+    line("tsr with the watchdog interrupt pending", MFSPR(TSR));
+    __asm__ volatile("wrteei 1");
+    __asm__ volatile("wrteei 0");
+    line("tsr after its handler", MFSPR(TSR));
+    MTSPR(TCR, 0x80000000);
+    line("tsr after a write with wie off", MFSPR(TSR));
+    MTSPR(TCR, 0);
+    MTSPR(TSR, 0xffffffff);
+    traps_print("watchdog taken at wrteei 1");
 }
 
 void run_interrupts(void)

@@ -35,6 +35,8 @@ pub struct Partition {
     pub owned_lines: u32,
     /// The time base (TBL) when its timers were last advanced (`vtimer::catch_up`).
     pub timer_epoch: u32,
+    /// When its watchdog steps next (TBL), while TSR's bookkeeping bit `WATCHDOG_ARMED` is set.
+    pub watchdog_next: u32,
     /// Where it stands.
     pub state: State,
     /// Its number (its place in `System::partitions`).
@@ -73,6 +75,7 @@ impl Partition {
         devices: 0,
         owned_lines: 0,
         timer_epoch: 0,
+        watchdog_next: 0,
         state: State::Empty,
         index: 0,
         mode: irfm::image::Mode::Full,

@@ -63,6 +63,14 @@ pub fn mtspr(partition: &mut Partition, word: u32) -> Outcome {
     if timer && timers_now(partition).is_none() {
         return WATCHDOG_RESET;
     }
+    if from_word(word) == spr::TCR {
+        // The write steps the watchdog (as QEMU's does), which may ask for a reset.
+        if vtimer::write_tcr(partition, value, real::time_base_lower()) == vtimer::WatchdogAction::Reset {
+            return WATCHDOG_RESET;
+        }
+        crate::reflect::refresh_pending(partition);
+        return Outcome::Next;
+    }
     let vcpu = &mut partition.vcpu;
     match from_word(word) {
         // Read-only: user aliases of SPRG4–7, USPRG0 as QEMU models it, PVR, ICDBDR.
@@ -77,7 +85,6 @@ pub fn mtspr(partition: &mut Partition, word: u32) -> Outcome {
         spr::DBSR => vcpu[Spr::Dbsr] &= !value,
         spr::EVPR => vcpu.evpr = (value >> 16) as u16,
         spr::TSR => vtimer::write_tsr(vcpu, value),
-        spr::TCR => vtimer::write_tcr(vcpu, value),
         spr::PIT => vtimer::write_pit(vcpu, value, real::time_base_lower()),
         number => {
             // Everything else that exists is plain storage: SLER and DBCR0 included, which stay
