@@ -36,6 +36,15 @@ static void external_tests(void)
     traps_print("software-set uic line 26");
 }
 
+static void spin_ticks(uint32_t ticks)
+{
+    uint32_t start, now;
+    __asm__ volatile("mftb %0" : "=r"(start));
+    do {
+        __asm__ volatile("mftb %0" : "=r"(now));
+    } while (now - start < ticks);
+}
+
 static void pit_tests(void)
 {
     /* Auto-reload: three periods, each awaited asleep (MSR[WE]); TCR before PIT (platform.md). */
@@ -79,6 +88,8 @@ static void pit_tests(void)
     /* The watchdog: two TCR writes with WIE (period 2^25 ticks, far longer than the test) step it to
      * ENW, then WIS, which raises its interrupt while EE = 0; it is taken at wrteei 1 (the handler
      * clears WIS), and a third write with WIE off steps it again without an interrupt. */
+    MTSPR(TCR, 0x80000000); /* the long period first, so no short one is pending (see fixed.c) */
+    spin_ticks(333333);
     MTSPR(TSR, 0xffffffff);
     traps_clear();
     MTSPR(TCR, 0x88000000);

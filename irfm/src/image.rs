@@ -42,6 +42,20 @@ pub const TABLE_BYTES: usize = 4 * TABLE_WORDS;
 /// 16 MiB TLB page, aligned as the 405 requires (PPC405 manual, section 7.2.2); the first 16 MiB
 /// belong to the microvisor.
 pub const PARTITION_STRIDE: u32 = 16 << 20;
+/// The board's SDRAM (ref405ep: 128 MiB at real address 0).
+pub const RAM_BYTES: u32 = 128 << 20;
+
+/// The most memory partition `index` of `count` may have: its 16 MiB slot, or for the last one
+/// every byte of RAM from its slot on (112 MiB for a partition alone), so a guest built for a
+/// board with more memory than 16 MiB can still run.
+pub const fn partition_limit(index: usize, count: usize) -> u32 {
+    let base = (index as u32 + 1) * PARTITION_STRIDE;
+    if index + 1 == count && base < RAM_BYTES {
+        RAM_BYTES - base
+    } else {
+        PARTITION_STRIDE
+    }
+}
 /// Where the packer puts the pristine copies of the guest images (in the microvisor's 16 MiB).
 pub const IMAGE_COPIES: u32 = 4 << 20;
 /// Where the packer puts the IPCM channels' shared pages (in the microvisor's 16 MiB), one 4 KiB

@@ -9,7 +9,7 @@
 //! [[partition]]
 //! name = "rtos"                           # up to 8 characters, unique
 //! image = "target/images/rtos.elf"        # relative to the configuration file's folder
-//! memory = "16M"                          # bytes, or with K or M; a multiple of 4 KiB, at most 16M
+//! memory = "16M"                          # bytes, or with K or M; a multiple of 4 KiB, at most 16M (the last partition: up to 112M)
 //! mode = "full"                           # "full" (default), "para", "previrt"
 //! devices = ["uart0", "sram"]             # granted devices: "uart0", "uart1", "sram"
 //! console = "direct"                      # UART0's address: "direct" (default), "emulated", "uart1"
@@ -171,8 +171,14 @@ pub fn parse(path: &Path, text: &str) -> Result<SystemSpec, ConfigError> {
         let bytes = match &p.memory {
             None => 16 << 20,
             Some(value) => memory(value)
-                .filter(|bytes| *bytes > 0 && *bytes <= 16 << 20 && bytes % 4096 == 0)
-                .ok_or_else(|| ConfigError(format!("{}: {at}: key 'memory': a multiple of 4 KiB up to 16M", path.display())))?,
+                .filter(|bytes| *bytes > 0 && *bytes <= irfm::image::partition_limit(index, file.partition.len()) && bytes % 4096 == 0)
+                .ok_or_else(|| {
+                    ConfigError(format!(
+                        "{}: {at}: key 'memory': a multiple of 4 KiB up to 16M (the last partition: up to {}M)",
+                        path.display(),
+                        irfm::image::partition_limit(file.partition.len() - 1, file.partition.len()) >> 20
+                    ))
+                })?,
         };
         let mut devices = Vec::new();
         for name in &p.devices {
@@ -307,7 +313,14 @@ mod tests {
             (r#"[[partition]]
                 name = "a"
                 image = "g.elf"
-                memory = "17M""#, "partition 'a': key 'memory': a multiple of 4 KiB up to 16M"),
+                memory = "113M""#, "partition 'a': key 'memory': a multiple of 4 KiB up to 16M (the last partition: up to 112M)"),
+            (r#"[[partition]]
+                name = "a"
+                image = "g.elf"
+                memory = "17M"
+                [[partition]]
+                name = "b"
+                image = "g.elf""#, "partition 'a': key 'memory': a multiple of 4 KiB up to 16M"),
             (r#"[[partition]]
                 name = "a"
                 image = "g.elf"

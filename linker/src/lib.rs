@@ -214,8 +214,17 @@ pub fn pack_system(microvisor: &Path, system: &SystemSpec, output: &Path) -> Res
     let mut copies_at = IMAGE_COPIES;
     for (index, spec) in partitions.iter().enumerate() {
         let real_base = (index as u32 + 1) * PARTITION_STRIDE;
-        if spec.memory == 0 || spec.memory > PARTITION_STRIDE || spec.memory % 4096 != 0 {
-            return Err(error(&spec.image, "partition memory must be a multiple of 4 KiB, at most 16 MiB"));
+        let limit = irfm::image::partition_limit(index, partitions.len());
+        if spec.memory == 0 || spec.memory > limit || spec.memory % 4096 != 0 {
+            return Err(error(
+                &spec.image,
+                format!(
+                    "partition {index}'s memory ({} bytes) must be a multiple of 4 KiB, at most {} MiB (16 MiB, or for \
+                     the last partition the RAM from its slot on)",
+                    spec.memory,
+                    limit >> 20
+                ),
+            ));
         }
         if !irfm::page::valid_base(spec.irfm_base) {
             return Err(error(

@@ -10,9 +10,9 @@ use irfm::image::{self, Console, Device, Mode, PartitionDescriptor, TableError, 
 
 /// Why a descriptor is refused (the packer checks these too; the microvisor trusts nothing it did
 /// not check itself).
-fn check(index: usize, descriptor: &PartitionDescriptor) -> Result<(), &'static str> {
+fn check(index: usize, count: usize, descriptor: &PartitionDescriptor) -> Result<(), &'static str> {
     let fits = descriptor.size != 0
-        && descriptor.size <= PARTITION_STRIDE
+        && descriptor.size <= image::partition_limit(index, count)
         && descriptor.size % (4 << 10) == 0
         && descriptor.real_base == (index as u32 + 1) * PARTITION_STRIDE
         && descriptor.real_base + descriptor.size <= ref405ep::RAM_BYTES;
@@ -135,7 +135,7 @@ pub fn start(system: &mut System) -> Next {
     let mut slot = 0;
     for index in 0..count {
         let descriptor = system.partitions[index].descriptor;
-        let refused = match check(index, &descriptor) {
+        let refused = match check(index, count, &descriptor) {
             Err(reason) => Some(reason),
             Ok(()) if !build(&mut system.partitions[index], index, &descriptor, &mut slot) => {
                 Some("its address space does not fit the TLB")

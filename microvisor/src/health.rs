@@ -96,7 +96,7 @@ pub fn start_guest(system: &mut System, index: usize) {
     let descriptor = partition.descriptor;
     // QEMU's -kernel boot passes a board-information block in r3 at 16 MiB − 0x80 (or the end of a
     // smaller memory): give each guest its own copy, at the same place in its memory.
-    let board_info = descriptor.size - ref405ep::BOARD_INFO_BYTES;
+    let board_info = descriptor.size.min(irfm::image::PARTITION_STRIDE) - ref405ep::BOARD_INFO_BYTES;
     let copied =
         crate::guest_mem::copy_board_info(partition, board_info, ref405ep::BOARD_INFO, ref405ep::BOARD_INFO_BYTES);
     partition.vcpu = Vcpu::at_reset(descriptor.entry, ref405ep::BOOT_STACK, if copied { board_info } else { 0 });

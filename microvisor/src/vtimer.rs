@@ -154,14 +154,18 @@ pub fn write_tcr(partition: &mut Partition, value: u32, now: u32) -> WatchdogAct
     let vcpu = &mut partition.vcpu;
     let wrc = if vcpu.tcr & tcr::WRC != 0 { vcpu.tcr & tcr::WRC } else { value & tcr::WRC };
     vcpu.tcr = (value & tcr::IMPLEMENTED & !tcr::WRC) | wrc;
-    step_watchdog(vcpu, &mut partition.watchdog_next, now)
+    step_watchdog(vcpu, &mut partition.watchdog_next, now, false)
 }
 
 /// One step of the watchdog's state machine at `at` (QEMU's `cpu_4xx_wdt_cb`): ENW, then WIS, then
-/// the reset TCR[WRC] asks for (recorded in TSR[WRS]), after which it stops.
-fn step_watchdog(vcpu: &mut Vcpu, next: &mut u32, at: u32) -> WatchdogAction {
+/// the reset TCR[WRC] asks for (recorded in TSR[WRS]). That last step schedules no other: a step
+/// that came `due` (from its deadline) leaves the watchdog stopped, one from a TCR write leaves a
+/// deadline already set in place (QEMU's timer stays armed).
+fn step_watchdog(vcpu: &mut Vcpu, next: &mut u32, at: u32, due: bool) -> WatchdogAction {
     if vcpu.tsr & tsr::ENW != 0 && vcpu.tsr & tsr::WIS != 0 {
-        vcpu.tsr &= !tsr::WATCHDOG_ARMED;
+        if due {
+            vcpu.tsr &= !tsr::WATCHDOG_ARMED;
+        }
         vcpu.tsr = (vcpu.tsr & !tsr::WRS) | (vcpu.tcr & tcr::WRC);
         return if vcpu.tcr & tcr::WRC != 0 { WatchdogAction::Reset } else { WatchdogAction::None };
     }
@@ -178,7 +182,7 @@ fn watchdog_until(vcpu: &mut Vcpu, next: &mut u32, now: u32) -> WatchdogAction {
         if vcpu.tsr & tsr::WATCHDOG_ARMED == 0 || (now.wrapping_sub(*next) as i32) < 0 {
             break;
         }
-        if step_watchdog(vcpu, next, *next) == WatchdogAction::Reset {
+        if step_watchdog(vcpu, next, *next, true) == WatchdogAction::Reset {
             return WatchdogAction::Reset;
         }
     }

@@ -62,3 +62,16 @@ fn a_guest_starts_with_the_registers_sprs_and_dcrs_it_has_natively() {
     assert_eq!(without_memory_size(&virtualized.uart0), without_memory_size(&native.uart0));
     assert!(virtualized.uart0.contains("board info memory size = 0x01000000"), "{}", virtualized.uart0);
 }
+
+#[test]
+#[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
+fn a_guest_alone_may_use_112_mib_as_natively() {
+    let native = boot(&image("big-memory"));
+    let alone = system_image::PartitionSpec {
+        memory: irfm::image::partition_limit(0, 1),
+        ..system_image::PartitionSpec::full(image("big-memory"))
+    };
+    let virtualized = system_tests::boot_system(&system_tests::microvisor(), &[alone]);
+    assert!(native.uart0.contains("word at 111 MiB = 0x6f6f6f6f"), "{}", native.uart0);
+    assert_eq!(virtualized.uart0, native.uart0);
+}

@@ -238,7 +238,13 @@ fn run_guest(guest: &Path, native: bool, timeout: Duration, icount: bool, gdb: b
     } else {
         let microvisor = ppc::build_microvisor(&ppc::ALL_FEATURES, "microvisor-all")?;
         let system = ppc::images_dir().join("run-system.elf");
-        system_image::pack(&microvisor, &[system_image::PartitionSpec::full(guest)], &system)
+        // A guest alone gets all the RAM a partition can have (112 MiB), as close to the board's
+        // 128 MiB as the microvisor's own 16 MiB allow.
+        let alone = system_image::PartitionSpec {
+            memory: irfm::image::partition_limit(0, 1),
+            ..system_image::PartitionSpec::full(guest)
+        };
+        system_image::pack(&microvisor, &[alone], &system)
             .map_err(|error| Failure::new(error.to_string()))?;
         if gdb {
             println!(

@@ -7,7 +7,7 @@
 use irfm::image::Device;
 
 /// Bytes of SDRAM.
-pub const RAM_BYTES: u32 = 128 << 20;
+pub const RAM_BYTES: u32 = irfm::image::RAM_BYTES;
 /// UART0's registers (16550, byte-wide).
 pub const UART0: u32 = 0xef60_0300;
 /// UART1's registers.
