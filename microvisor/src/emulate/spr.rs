@@ -82,7 +82,9 @@ pub fn mtspr(partition: &mut Partition, word: u32) -> Outcome {
             vcpu.pid = value as u8;
             crate::address_space::pid_changed(partition);
         }
-        spr::DBSR => vcpu[Spr::Dbsr] &= !value,
+        // As QEMU 7.2's 405, whose write-to-clear ANDs with the *negated* value (`spr_write_clear`):
+        // the manual clears the bits written, but a guest reads what it reads natively.
+        spr::DBSR => vcpu[Spr::Dbsr] &= value.wrapping_neg(),
         spr::EVPR => vcpu.evpr = (value >> 16) as u16,
         spr::TSR => vtimer::write_tsr(vcpu, value),
         spr::PIT => vtimer::write_pit(vcpu, value, real::time_base_lower()),
@@ -166,11 +168,13 @@ mod tests {
     }
 
     #[test]
-    fn dbsr_is_write_one_to_clear() {
+    fn dbsr_writes_clear_as_on_qemu() {
         let mut p = partition();
-        p.vcpu[Spr::Dbsr] = 0x0300_0000;
-        p.vcpu.gpr[3] = 0x0100_0000;
-        let _ = mtspr(&mut p, encode::mtspr(spr::DBSR, 3));
-        assert_eq!(p.vcpu[Spr::Dbsr], 0x0200_0000);
+        p.vcpu[Spr::Dbsr] = 0x0000_0300;
+        for (written, left) in [(0x100, 0x300), (0x300, 0x100), (0, 0)] {
+            p.vcpu.gpr[3] = written;
+            let _ = mtspr(&mut p, encode::mtspr(spr::DBSR, 3));
+            assert_eq!(p.vcpu[Spr::Dbsr], left, "after writing {written:#x}");
+        }
     }
 }
