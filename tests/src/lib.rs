@@ -91,14 +91,20 @@ pub fn patch_symbol(elf: &std::path::Path, symbol: &str, bytes: &[u8]) -> PathBu
     let at = (offset + found.address() - section.address()) as usize;
     drop(file);
     data[at..at + bytes.len()].copy_from_slice(bytes);
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let path = std::env::temp_dir().join(format!(
-        "patched-{}-{}.elf",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::write(&path, data).unwrap();
+    // Named by content, so that every run reuses the same few files instead of leaving new ones
+    // behind; written under a unique name and renamed, so tests patching alike never read half a file.
+    let hash = data.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(0x100_0000_01b3));
+    let dir = std::env::temp_dir().join("ppc405-patched");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let stem = elf.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+    let path = dir.join(format!("{stem}-{symbol}-{hash:016x}.elf"));
+    if !path.exists() {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let partial = dir.join(format!("{}-{}.partial", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+        std::fs::write(&partial, data).unwrap();
+        std::fs::rename(&partial, &path).unwrap();
+    }
     path
 }
 

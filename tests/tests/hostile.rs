@@ -83,19 +83,14 @@ fn attacker(name: &str) -> PathBuf {
     image(&format!("hostile-{name}"))
 }
 
-/// A patched copy of an image in the temporary directory, removed when dropped.
+/// A patched copy of an image (`patch_symbol`: named by its content and kept for the next run, so
+/// it is not removed: another test may be using the same one).
 struct Scratch(PathBuf);
 
 impl std::ops::Deref for Scratch {
     type Target = Path;
     fn deref(&self) -> &Path {
         &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
     }
 }
 
@@ -168,7 +163,7 @@ fn report_start(text: &str) -> Option<(usize, bool)> {
 /// Rounds the victim runs unless a test needs it longer (its own default, `victim_config`).
 const VICTIM_ROUNDS: u32 = 300;
 
-/// The victim's image, patched to run `rounds` rounds (one copy per test process).
+/// The victim's image, patched to run `rounds` rounds.
 fn victim(rounds: u32) -> PathBuf {
     if rounds == VICTIM_ROUNDS {
         return image("victim");
