@@ -91,8 +91,9 @@ pub fn patch_symbol(elf: &std::path::Path, symbol: &str, bytes: &[u8]) -> PathBu
     let at = (offset + found.address() - section.address()) as usize;
     drop(file);
     data[at..at + bytes.len()].copy_from_slice(bytes);
-    // Named by content, so that every run reuses the same few files instead of leaving new ones
-    // behind; written under a unique name and renamed, so tests patching alike never read half a file.
+    // Named by content, so that runs reuse the same few files instead of leaving new ones behind
+    // (`cargo xtask test` empties the folder first: images rebuilt differ in their debug data);
+    // written under a unique name and renamed, so tests patching alike never read half a file.
     let hash = data.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(0x100_0000_01b3));
     let dir = std::env::temp_dir().join("ppc405-patched");
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));

@@ -88,6 +88,9 @@ pub fn run_all() -> Result<ExitCode, Failure> {
     }
 
     println!("== QEMU integration tests ==");
+    // Patched guest copies of earlier builds (the tests' `patch_symbol`; C builds are not
+    // byte-for-byte reproducible, so each build's copies are new ones).
+    let _ = std::fs::remove_dir_all(std::env::temp_dir().join("ppc405-patched"));
     let qemu = cargo_test(
         &["--package", "system-tests", "--quiet", "--no-fail-fast", "--", "--ignored"],
         &[("PPC405_IMAGES", ppc::images_dir().display().to_string())],
