@@ -118,6 +118,18 @@ pub fn deliver(vcpu: &mut Vcpu, interrupt: Interrupt) {
         }
     }
     vcpu.msr &= if interrupt == Interrupt::MachineCheck { 0 } else { msr::ME };
+    // The timers' interrupts are edges (as on QEMU): taking one lowers it.
+    match interrupt {
+        Interrupt::Pit => {
+            vcpu.tsr &= !tsr::PIT_RAISED;
+            vcpu.pending &= !source::PIT;
+        }
+        Interrupt::Watchdog => {
+            vcpu.tsr &= !tsr::WATCHDOG_RAISED;
+            vcpu.pending &= !source::WATCHDOG;
+        }
+        _ => {}
+    }
     match interrupt {
         Interrupt::Program { esr } => vcpu[Spr::Esr] = esr,
         Interrupt::DataStorage { dear, esr } | Interrupt::DataTlbMiss { dear, esr } => {
@@ -134,11 +146,11 @@ pub fn deliver(vcpu: &mut Vcpu, interrupt: Interrupt) {
 
 /// Asynchronous interrupt sources, as bits of [`Vcpu::pending`].
 pub mod source {
-    /// TSR[PIS] and TCR[PIE].
+    /// A PIT interrupt raised and not yet taken (an edge, as on QEMU: `vtimer`).
     pub const PIT: u8 = 1;
     /// TSR[FIS] and TCR[FIE].
     pub const FIT: u8 = 2;
-    /// TSR[WIS] and TCR[WIE].
+    /// A watchdog interrupt raised and not yet taken (an edge, as on QEMU: `vtimer`).
     pub const WATCHDOG: u8 = 4;
     /// A non-critical UIC line asserted and enabled.
     pub const EXTERNAL: u8 = 8;
@@ -154,13 +166,13 @@ pub mod source {
 pub fn refresh_pending(partition: &mut Partition) {
     let vcpu = &partition.vcpu;
     let mut pending = 0;
-    if vcpu.tsr & tsr::PIS != 0 && vcpu.tcr & tcr::PIE != 0 {
+    if vcpu.tsr & tsr::PIT_RAISED != 0 {
         pending |= source::PIT;
     }
     if vcpu.tsr & tsr::FIS != 0 && vcpu.tcr & tcr::FIE != 0 {
         pending |= source::FIT;
     }
-    if vcpu.tsr & tsr::WIS != 0 && vcpu.tcr & tcr::WIE != 0 {
+    if vcpu.tsr & tsr::WATCHDOG_RAISED != 0 {
         pending |= source::WATCHDOG;
     }
     let (external, critical) = partition.uic.asserted(partition.owned_lines);

@@ -7,15 +7,19 @@
 //! clock as the PPC405 manual defines the real ones (chapter 6, "Timer facilities"), except where
 //! QEMU 7.2's 405, the machine every native run is compared against, does otherwise and a guest can
 //! see it:
-//! - PIT: a write loads the count and the reload value; it reaches 0 at `write time + value`;
-//!   then TSR[PIS] is set, and with TCR[ARE] it reloads, else it stops at 0;
+//! - PIT, as QEMU's: a write loads the count and the reload value, and the PIT runs if TCR[PIE] is
+//!   set and the value is above 1; it expires at `write time + value`: TSR[PIS] is set, an
+//!   interrupt is raised (an edge: taken once, or dropped by a TSR write with ENW), and with
+//!   TCR[ARE] it goes on with the same period, else it stops. A TCR write lets it go on, one period
+//!   after the expiry it was counting to, only with PIE and ARE, and stops it otherwise. A read
+//!   gives the ticks to that expiry, negative once past (the manual stops a one-shot PIT at 0);
 //! - FIT: TSR[FIS] is set at each 0→1 transition of the time-base bit TCR[FP] selects, while
 //!   TCR[FIE] is set (QEMU's FIT never fires: a guest that does not use it never sees FIS);
 //! - watchdog, as QEMU's: each TCR write steps its state machine once, and so does every period
-//!   (2^(17 + 4 × TCR[WP]) ticks) after the last step: TSR[ENW], then TSR[WIS] (an interrupt if
-//!   TCR[WIE], non-critical at 0x1020 as QEMU delivers it), then the reset TCR[WRC] asks for, after
-//!   which it stops until the next TCR write. (The manual steps it at the transitions of a time-base
-//!   bit from reset; a guest reading TSR would see other values than natively.)
+//!   (2^(17 + 4 × TCR[WP]) ticks) after the last step: TSR[ENW], then TSR[WIS] (an interrupt, an
+//!   edge, if TCR[WIE]; non-critical at 0x1020 as QEMU delivers it), then the reset TCR[WRC] asks
+//!   for, after which it stops until the next TCR write. (The manual steps it at the transitions of
+//!   a time-base bit from reset; a guest reading TSR would see other values than natively.)
 //!
 //! Timers keep running while their partition is not scheduled (it is wall-clock time); what they
 //! raise is delivered when the partition next runs. The real PIT, one-shot, is always programmed
@@ -24,9 +28,8 @@
 //! advanced lazily, from the time they were last advanced (`Partition::timer_epoch`): when the real
 //! PIT fires, and when the guest touches TCR, TSR or PIT.
 //!
-//! Where QEMU 7.2 differs otherwise (its FIT never fires even when enabled, its PIT and watchdog
-//! interrupts are edge-like), the microvisor follows the manual; `tests/` say which behaviours the
-//! equivalence suite therefore leaves out.
+//! Where QEMU 7.2 differs otherwise (its FIT never fires even when enabled), the microvisor follows
+//! the manual; `tests/` say which behaviours the equivalence suite therefore leaves out.
 
 use crate::arch::ppc405::spr as real;
 use crate::system::{Partition, State, System};
@@ -71,6 +74,15 @@ pub mod tsr {
     /// Microvisor bookkeeping in a reserved bit: the watchdog steps again at
     /// `Partition::watchdog_next`.
     pub const WATCHDOG_ARMED: u32 = 0x0000_0002;
+    /// Microvisor bookkeeping in a reserved bit: a PIT interrupt was raised and not yet taken.
+    pub const PIT_RAISED: u32 = 0x0000_0004;
+    /// Microvisor bookkeeping in a reserved bit: a watchdog interrupt was raised and not yet taken.
+    pub const WATCHDOG_RAISED: u32 = 0x0000_0008;
+    /// Microvisor bookkeeping in reserved bits: expiries the PIT lets pass silently, one per TCR
+    /// write that let it go on (QEMU moves its deadline one period on at each).
+    pub const PIT_SKIPS: u32 = 0x0000_ff00;
+    /// One of [`PIT_SKIPS`].
+    pub const PIT_SKIP: u32 = 0x0000_0100;
 }
 
 /// The longest the real PIT is ever programmed for: 2^30 ticks (about 3.2 s at 333 MHz).
@@ -128,24 +140,33 @@ pub fn catch_up(partition: &mut Partition) -> WatchdogAction {
     action
 }
 
-/// `mtspr PIT`: loads the count and the reload value; 0 stops the PIT.
+/// Whether the PIT may run on: TCR[PIE] set and a count above 1 (QEMU's `start_stop_pit`).
+fn pit_may_run(vcpu: &Vcpu) -> bool {
+    vcpu.pit_reload > 1 && vcpu.tcr & tcr::PIE != 0
+}
+
+/// `mtspr PIT`: loads the count and the reload value; the PIT runs from now if it may.
 pub fn write_pit(vcpu: &mut Vcpu, value: u32, now: u32) {
     vcpu.pit_reload = value;
-    if value == 0 {
-        vcpu.tsr &= !tsr::PIT_RUNNING;
-    } else {
+    vcpu.pit_start = now;
+    vcpu.tsr &= !tsr::PIT_SKIPS;
+    if pit_may_run(vcpu) {
         vcpu.tsr |= tsr::PIT_RUNNING;
-        vcpu.pit_start = now;
+    } else {
+        vcpu.tsr &= !tsr::PIT_RUNNING;
     }
 }
 
-/// `mfspr PIT`: the count left, 0 once it stopped.
+/// Ticks from the start of the current count to the expiry the PIT counts to (the skipped ones
+/// included).
+fn pit_span(vcpu: &Vcpu) -> u64 {
+    u64::from(vcpu.pit_reload) * (1 + u64::from((vcpu.tsr & tsr::PIT_SKIPS) / tsr::PIT_SKIP))
+}
+
+/// `mfspr PIT`: the ticks to the expiry the PIT counts (or last counted) to, negative once past,
+/// as QEMU's decrementer-based PIT reads.
 pub fn read_pit(vcpu: &Vcpu, now: u32) -> u32 {
-    if vcpu.tsr & tsr::PIT_RUNNING == 0 {
-        return 0;
-    }
-    // Unsigned: any count up to 2^32 − 1 works, as updates come at least every HEARTBEAT ticks.
-    vcpu.pit_reload.saturating_sub(now.wrapping_sub(vcpu.pit_start))
+    (pit_span(vcpu) as u32).wrapping_sub(now.wrapping_sub(vcpu.pit_start))
 }
 
 /// `mtspr TCR`: WRC can be set once and then only a reset clears it (PPC405 manual 6.6). As on
@@ -154,6 +175,16 @@ pub fn write_tcr(partition: &mut Partition, value: u32, now: u32) -> WatchdogAct
     let vcpu = &mut partition.vcpu;
     let wrc = if vcpu.tcr & tcr::WRC != 0 { vcpu.tcr & tcr::WRC } else { value & tcr::WRC };
     vcpu.tcr = (value & tcr::IMPLEMENTED & !tcr::WRC) | wrc;
+    // QEMU's `start_stop_pit` after a TCR write: with PIE and ARE the PIT goes on one period after
+    // the expiry it was counting to (so that expiry is skipped); otherwise it stops.
+    if pit_may_run(vcpu) && vcpu.tcr & tcr::ARE != 0 {
+        if vcpu.tsr & tsr::PIT_SKIPS != tsr::PIT_SKIPS {
+            vcpu.tsr += tsr::PIT_SKIP;
+        }
+        vcpu.tsr |= tsr::PIT_RUNNING;
+    } else {
+        vcpu.tsr &= !(tsr::PIT_RUNNING | tsr::PIT_SKIPS);
+    }
     step_watchdog(vcpu, &mut partition.watchdog_next, now, false)
 }
 
@@ -169,7 +200,14 @@ fn step_watchdog(vcpu: &mut Vcpu, next: &mut u32, at: u32, due: bool) -> Watchdo
         vcpu.tsr = (vcpu.tsr & !tsr::WRS) | (vcpu.tcr & tcr::WRC);
         return if vcpu.tcr & tcr::WRC != 0 { WatchdogAction::Reset } else { WatchdogAction::None };
     }
-    vcpu.tsr |= if vcpu.tsr & tsr::ENW == 0 { tsr::ENW } else { tsr::WIS };
+    if vcpu.tsr & tsr::ENW == 0 {
+        vcpu.tsr |= tsr::ENW;
+    } else {
+        vcpu.tsr |= tsr::WIS;
+        if vcpu.tcr & tcr::WIE != 0 {
+            vcpu.tsr |= tsr::WATCHDOG_RAISED;
+        }
+    }
     vcpu.tsr |= tsr::WATCHDOG_ARMED;
     *next = at.wrapping_add(1 << watchdog_bits(vcpu.tcr));
     WatchdogAction::None
@@ -189,22 +227,37 @@ fn watchdog_until(vcpu: &mut Vcpu, next: &mut u32, now: u32) -> WatchdogAction {
     WatchdogAction::None
 }
 
-/// `mtspr TSR`: write 1 to clear.
+/// `mtspr TSR`: write 1 to clear. As on QEMU, writing ENW also drops a PIT interrupt not yet taken.
 pub fn write_tsr(vcpu: &mut Vcpu, value: u32) {
     vcpu.tsr &= !(value & tsr::IMPLEMENTED);
+    if value & tsr::ENW != 0 {
+        vcpu.tsr &= !tsr::PIT_RAISED;
+    }
 }
 
 /// Advances one partition's PIT and FIT to `now`; `last` is when they were last advanced.
 pub fn advance(vcpu: &mut Vcpu, last: u32, now: u32) {
+    // Unsigned: any count up to 2^32 − 1 works, as updates come at least every HEARTBEAT ticks.
+    // Expiries a TCR write moved on pass silently first (at most 255: bounded).
+    while vcpu.tsr & tsr::PIT_RUNNING != 0
+        && vcpu.tsr & tsr::PIT_SKIPS != 0
+        && now.wrapping_sub(vcpu.pit_start) >= vcpu.pit_reload
+    {
+        vcpu.tsr -= tsr::PIT_SKIP;
+        vcpu.pit_start = vcpu.pit_start.wrapping_add(vcpu.pit_reload);
+    }
     let elapsed = now.wrapping_sub(vcpu.pit_start);
     if vcpu.tsr & tsr::PIT_RUNNING != 0 && elapsed >= vcpu.pit_reload {
         vcpu.tsr |= tsr::PIS;
-        if vcpu.tcr & tcr::ARE != 0 && vcpu.pit_reload != 0 {
+        if vcpu.tcr & tcr::PIE != 0 {
+            vcpu.tsr |= tsr::PIT_RAISED;
+        }
+        if pit_may_run(vcpu) && vcpu.tcr & tcr::ARE != 0 {
             // Keep the period's phase even when the expiry is noticed late.
             let periods = elapsed / vcpu.pit_reload;
             vcpu.pit_start = vcpu.pit_start.wrapping_add(periods.wrapping_mul(vcpu.pit_reload));
         } else {
-            vcpu.tsr &= !tsr::PIT_RUNNING;
+            vcpu.tsr &= !(tsr::PIT_RUNNING | tsr::PIT_SKIPS);
         }
     }
     if vcpu.tcr & tcr::FIE != 0 && vcpu.tsr & tsr::FIS == 0 && events(last, now, fit_bits(vcpu.tcr)) > 0 {
@@ -283,15 +336,50 @@ mod tests {
     }
 
     #[test]
-    fn a_one_shot_pit_sets_pis_once_and_stops_at_zero() {
+    fn a_one_shot_pit_sets_pis_once_raises_one_interrupt_and_reads_negative_after() {
         let mut v = vcpu();
+        v.tcr = tcr::PIE;
         write_pit(&mut v, 1000, 5000);
         assert_eq!(read_pit(&v, 5400), 600);
         advance(&mut v, 5000, 5999);
         assert_eq!(v.tsr & tsr::PIS, 0);
         advance(&mut v, 5999, 6000);
-        assert_eq!(v.tsr & tsr::PIS, tsr::PIS);
-        assert_eq!(read_pit(&v, 7000), 0);
+        assert_eq!(v.tsr & (tsr::PIS | tsr::PIT_RAISED | tsr::PIT_RUNNING), tsr::PIS | tsr::PIT_RAISED);
+        assert_eq!(read_pit(&v, 7000), (-1000i32) as u32, "QEMU's decrementer-based PIT counts on below 0");
+    }
+
+    #[test]
+    fn without_pie_the_pit_does_not_run() {
+        let mut v = vcpu();
+        write_pit(&mut v, 1000, 0);
+        advance(&mut v, 0, 5000);
+        assert_eq!(v.tsr & tsr::PIS, 0, "as QEMU's: no PIS without TCR[PIE]");
+    }
+
+    #[test]
+    fn a_tcr_write_skips_the_expiry_an_auto_reload_pit_counts_to_or_stops_a_one_shot() {
+        let mut p = partition();
+        p.vcpu.tcr = tcr::PIE | tcr::ARE;
+        write_pit(&mut p.vcpu, 100, 0);
+        let _ = write_tcr(&mut p, tcr::PIE | tcr::ARE, 50);
+        assert_eq!(read_pit(&p.vcpu, 50), 150, "the count goes on to the expiry after the next");
+        advance(&mut p.vcpu, 0, 150);
+        assert_eq!(p.vcpu.tsr & tsr::PIS, 0, "the expiry at 100 is skipped, as on QEMU");
+        advance(&mut p.vcpu, 150, 200);
+        assert_eq!(p.vcpu.tsr & tsr::PIS, tsr::PIS);
+        assert_eq!(read_pit(&p.vcpu, 250), 50, "then the period goes on from there");
+        let _ = write_tcr(&mut p, tcr::PIE, 260);
+        assert_eq!(p.vcpu.tsr & tsr::PIT_RUNNING, 0, "ARE off: a TCR write stops it");
+    }
+
+    #[test]
+    fn writing_enw_to_tsr_drops_a_pit_interrupt_not_yet_taken() {
+        let mut v = vcpu();
+        v.tsr = tsr::PIS | tsr::PIT_RAISED;
+        write_tsr(&mut v, tsr::PIS);
+        assert_eq!(v.tsr, tsr::PIT_RAISED, "clearing PIS leaves the interrupt raised");
+        write_tsr(&mut v, tsr::ENW);
+        assert_eq!(v.tsr, 0);
     }
 
     #[test]

@@ -131,15 +131,15 @@ impl VirtualUic {
     }
 
     /// The vector register: VCR's base plus 512 bytes per bit between the highest-priority active
-    /// critical line and the priority end (VCR[PRO] = 1: bit 0 has priority; 0: bit 31 has), or 0
-    /// if none. QEMU 7.2 agrees for PRO = 0; for PRO = 1 it returns the base alone (its search loop
-    /// never runs), so the equivalence suite reads VR only with PRO = 0.
+    /// critical line and the priority end, or 0 if none. With VCR[PRO] = 0 (bit 31 has priority) as
+    /// the manual says; with PRO = 1 the base alone, as QEMU 7.2 returns (its search loop never runs;
+    /// the manual would count from bit 0), so that a guest reads what it reads natively.
     pub fn vector(&self, owned: u32) -> u32 {
         let active = self.status(owned) & self.er & self.cr;
         if active == 0 {
             return 0;
         }
-        let position = if self.vcr & 1 != 0 { active.leading_zeros() } else { active.trailing_zeros() };
+        let position = if self.vcr & 1 != 0 { 0 } else { active.trailing_zeros() };
         (self.vcr & !3).wrapping_add(position * 512)
     }
 }
@@ -179,13 +179,13 @@ mod tests {
     }
 
     #[test]
-    fn the_vector_register_counts_from_the_priority_end() {
+    fn the_vector_register_counts_from_the_priority_end_with_pro_0() {
         let mut uic = VirtualUic::RESET;
         uic.write(number::SRS, bit(2), 0);
         uic.write(number::ER, bit(2), 0);
         uic.write(number::CR, bit(2), 0);
         uic.write(number::VCR, 0x1000_0001, 0);
-        assert_eq!(uic.read(number::VR, 0), Some(0x1000_0000 + 2 * 512));
+        assert_eq!(uic.read(number::VR, 0), Some(0x1000_0000), "PRO = 1: the base alone, as on QEMU");
         uic.write(number::VCR, 0x1000_0000, 0);
         assert_eq!(uic.read(number::VR, 0), Some(0x1000_0000 + 29 * 512), "bit 2 is 29 bits from bit 31");
     }
