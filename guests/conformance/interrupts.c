@@ -85,6 +85,46 @@ static void pit_tests(void)
     line("pit interrupts after wrteei 1", pit_count);
     traps_print("masked pit taken at wrteei 1");
 
+    /* QEMU's PIT, which the microvisor's follows: a TCR write with PIE and ARE lets it go on one
+     * period after the expiry it counts to (that one is skipped), one with ARE off stops it, and
+     * without PIE it does not run. Periods of 10 ms, readings half a period from any expiry. */
+    enum { PERIOD = 3333333 };
+    uint32_t counts[3];
+    MTSPR(PIT, 0); /* no old count for the TCR write to restart (QEMU would fire it at once, racily) */
+    MTSPR(TSR, 0xffffffff);
+    pit_count = 0;
+    MTSPR(TCR, 0x04400000);
+    MTSPR(PIT, PERIOD);
+    __asm__ volatile("wrteei 1");
+    spin_ticks(PERIOD * 5 / 2);
+    counts[0] = pit_count;
+    MTSPR(TCR, 0x04400000);
+    spin_ticks(PERIOD * 3);
+    __asm__ volatile("wrteei 0");
+    MTSPR(PIT, 0);
+    counts[1] = pit_count;
+    MTSPR(TCR, 0x04000000); /* one-shot, then TCR rewritten before it expires */
+    MTSPR(TSR, 0xffffffff);
+    pit_count = 0;
+    MTSPR(PIT, PERIOD);
+    spin_ticks(PERIOD / 2);
+    MTSPR(TCR, 0x04000000);
+    spin_ticks(PERIOD);
+    uint32_t one_shot_tsr = MFSPR(TSR) & 0x08000000;
+    MTSPR(TCR, 0x00400000); /* ARE without PIE */
+    MTSPR(PIT, 5000);
+    spin_ticks(50000);
+    uint32_t without_pie_tsr = MFSPR(TSR) & 0x08000000;
+    MTSPR(PIT, 0);
+    MTSPR(TCR, 0);
+    MTSPR(TSR, 0xffffffff);
+    counts[2] = pit_count;
+    line("pit interrupts in 2.5 periods", counts[0]);
+    line("pit interrupts by 5.5 periods, tcr rewritten at 2.5", counts[1]);
+    line("pis after a one-shot pit whose tcr was rewritten", one_shot_tsr);
+    line("pis after a pit without pie", without_pie_tsr);
+    line("pit interrupts meanwhile", counts[2]);
+
     /* The watchdog: two TCR writes with WIE (period 2^25 ticks, far longer than the test) step it to
      * ENW, then WIS, which raises its interrupt while EE = 0; it is taken at wrteei 1 (the handler
      * clears WIS), and a third write with WIE off steps it again without an interrupt. */
