@@ -73,11 +73,15 @@ pub enum Device {
     Uart1 = 1,
     /// The 512 KiB on-chip SRAM at the top of the address space (where QEMU puts the boot stack).
     Sram = 2,
+    /// The board's NVRAM and real-time clock (M48T59, 8 KiB at 0xF0000000).
+    Nvram = 3,
+    /// The board's FPGA registers (0xF0300000).
+    Fpga = 4,
 }
 
 impl Device {
     /// Every device, in bit order.
-    pub const ALL: [Device; 3] = [Device::Uart0, Device::Uart1, Device::Sram];
+    pub const ALL: [Device; 5] = [Device::Uart0, Device::Uart1, Device::Sram, Device::Nvram, Device::Fpga];
 
     /// Its name in configuration files.
     pub const fn name(self) -> &'static str {
@@ -85,7 +89,16 @@ impl Device {
             Device::Uart0 => "uart0",
             Device::Uart1 => "uart1",
             Device::Sram => "sram",
+            Device::Nvram => "nvram",
+            Device::Fpga => "fpga",
         }
+    }
+
+    /// Whether granting `self` and `other` maps a common page: UART0 and UART1 share one 4 KiB
+    /// page (with the board's timer, IIC, OPB arbiter and GPIO), every other device is alone.
+    pub const fn shares_page_with(self, other: Device) -> bool {
+        let uarts = matches!(self, Device::Uart0 | Device::Uart1) && matches!(other, Device::Uart0 | Device::Uart1);
+        uarts || self as u8 == other as u8
     }
 
     /// The device called `name`.

@@ -11,7 +11,7 @@
 //! image = "target/images/rtos.elf"        # relative to the configuration file's folder
 //! memory = "16M"                          # bytes, or with K or M; a multiple of 4 KiB, at most 16M (the last partition: up to 112M)
 //! mode = "full"                           # "full" (default), "para", "previrt"
-//! devices = ["uart0", "sram"]             # granted devices: "uart0", "uart1", "sram"
+//! devices = ["uart0", "sram"]             # granted devices: "uart0", "uart1", "sram", "nvram", "fpga"
 //! console = "direct"                      # UART0's address: "direct" (default), "emulated", "uart1"
 //! priority = 0                            # fixed-priority: 0 is the highest
 //! budget_us = 2000                        # fixed-priority: time it may run per period
@@ -183,7 +183,7 @@ pub fn parse(path: &Path, text: &str) -> Result<SystemSpec, ConfigError> {
         let mut devices = Vec::new();
         for name in &p.devices {
             devices.push(Device::from_name(name).ok_or_else(|| {
-                ConfigError(format!("{}: {at}: key 'devices': no device '{name}' (uart0, uart1, sram)", path.display()))
+                ConfigError(format!("{}: {at}: key 'devices': no device '{name}' (uart0, uart1, sram, nvram, fpga)", path.display()))
             })?);
         }
         let image = folder.join(&p.image);

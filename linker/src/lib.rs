@@ -53,8 +53,9 @@ pub struct PartitionSpec {
 }
 
 impl PartitionSpec {
-    /// A partition of 16 MiB running `image` fully virtualized with UART0 (and UART1, which shares
-    /// its page) and the SRAM.
+    /// A partition of 16 MiB running `image` fully virtualized with every device of the board (UART0
+    /// and UART1, which share a page, the SRAM, the NVRAM and the FPGA registers), as a guest on the
+    /// bare board has them.
     pub fn full(image: impl Into<PathBuf>) -> Self {
         let image = image.into();
         let name = image.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
@@ -62,7 +63,7 @@ impl PartitionSpec {
             image,
             name,
             memory: PARTITION_STRIDE,
-            devices: vec![Device::Uart0, Device::Uart1, Device::Sram],
+            devices: Device::ALL.to_vec(),
             mode: Mode::Full,
             console: Console::Direct,
             priority: 0,
@@ -246,9 +247,8 @@ pub fn pack_system(microvisor: &Path, system: &SystemSpec, output: &Path) -> Res
         }
         for (other, earlier) in partitions[..index].iter().enumerate() {
             // UART0 and UART1 share one 4 KiB page: granting either grants that page.
-            let uarts = |devices: &[Device]| devices.iter().any(|d| matches!(d, Device::Uart0 | Device::Uart1));
-            let shared = (uarts(&spec.devices) && uarts(&earlier.devices))
-                || (spec.devices.contains(&Device::Sram) && earlier.devices.contains(&Device::Sram));
+            let shared =
+                spec.devices.iter().any(|mine| earlier.devices.iter().any(|theirs| mine.shares_page_with(*theirs)));
             if shared {
                 return Err(error(
                     &spec.image,

@@ -75,3 +75,28 @@ fn a_guest_alone_may_use_112_mib_as_natively() {
     assert!(native.uart0.contains("word at 111 MiB = 0x6f6f6f6f"), "{}", native.uart0);
     assert_eq!(virtualized.uart0, native.uart0);
 }
+
+#[test]
+#[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
+fn a_guest_granted_the_boards_devices_reads_them_as_natively() {
+    let native = boot(&image("board-devices"));
+    let virtualized = boot_on_microvisor(&image("board-devices"));
+    assert!(native.uart0.contains("fpga reg 1 = 0x0000000f"), "{}", native.uart0);
+    assert_eq!(virtualized.uart0, native.uart0);
+}
+
+#[test]
+#[ignore = "needs the PPC405 images: run `cargo xtask test`"]
+fn two_partitions_granted_the_same_device_are_refused_when_packing() {
+    use system_image::{Device, PartitionSpec, SystemSpec};
+    let with_nvram = |name: &str| PartitionSpec { devices: vec![Device::Nvram], ..PartitionSpec::full(image(name)) };
+    let output = std::env::temp_dir().join(format!("refused-nvram-{}.elf", std::process::id()));
+    let error = system_image::pack_system(
+        &system_tests::microvisor(),
+        &SystemSpec::round_robin(vec![with_nvram("hello-c"), with_nvram("hello")]),
+        &output,
+    )
+    .expect_err("packed");
+    assert!(error.to_string().contains("would share a device page"), "{error}");
+    assert!(!output.exists());
+}

@@ -47,5 +47,7 @@ pub const fn window(device: Device) -> Window {
         Device::Uart0 => Window { base: 0xef60_0000, bytes: 4 << 10, irq: Some(0) },
         Device::Uart1 => Window { base: 0xef60_0000, bytes: 4 << 10, irq: Some(1) },
         Device::Sram => Window { base: SRAM, bytes: 512 << 10, irq: None },
+        Device::Nvram => Window { base: 0xf000_0000, bytes: 8 << 10, irq: None },
+        Device::Fpga => Window { base: 0xf030_0000, bytes: 4 << 10, irq: None },
     }
 }
