@@ -120,8 +120,35 @@ static void spr_tests(void)
     line("time base moves", MFSPR(268) != lower || MFSPR(269) != upper);
 }
 
+/* The board's other DCR units, as a guest may read them: OCM, PLB, POB, DMA, MAL directly, SDRAM0
+ * and EBC0 through their index registers (every index 0-0xff), each hashed. */
+#define HASH_DCR(n) hash = hash_word(hash, MFDCR(n))
+static void board_dcr_tests(void)
+{
+    uint32_t hash = 2166136261u;
+    HASH_DCR(0x018); HASH_DCR(0x019); HASH_DCR(0x01a); HASH_DCR(0x01b); HASH_DCR(0x077);
+    HASH_DCR(0x081); HASH_DCR(0x084); HASH_DCR(0x086); HASH_DCR(0x087); HASH_DCR(0x089);
+    HASH_DCR(0x0a0); HASH_DCR(0x0a2); HASH_DCR(0x0a4);
+    HASH_DCR(0x100); HASH_DCR(0x101); HASH_DCR(0x102); HASH_DCR(0x103); HASH_DCR(0x104);
+    HASH_DCR(0x108); HASH_DCR(0x10c); HASH_DCR(0x110); HASH_DCR(0x114); HASH_DCR(0x118);
+    HASH_DCR(0x11c); HASH_DCR(0x120); HASH_DCR(0x123); HASH_DCR(0x125); HASH_DCR(0x126);
+    HASH_DCR(0x180); HASH_DCR(0x181); HASH_DCR(0x182); HASH_DCR(0x184); HASH_DCR(0x187);
+    HASH_DCR(0x190); HASH_DCR(0x1a0); HASH_DCR(0x1c0); HASH_DCR(0x1e0); HASH_DCR(0x1e1);
+    line("board dcrs, hash", hash);
+    uint32_t sdram = 2166136261u, ebc = 2166136261u;
+    for (uint32_t index = 0; index < 0x100; index++) {
+        MTDCR(0x010, index);
+        sdram = hash_word(hash_word(sdram, MFDCR(0x010)), MFDCR(0x011));
+        MTDCR(0x012, index);
+        ebc = hash_word(hash_word(ebc, MFDCR(0x012)), MFDCR(0x013));
+    }
+    line("sdram0 registers 0-0xff, hash", sdram);
+    line("ebc0 registers 0-0xff, hash", ebc);
+}
+
 static void dcr_tests(void)
 {
+    board_dcr_tests();
     MTDCR(UIC_ER, 0);
     MTDCR(UIC_CR, 0x0000ff00);
     line("uic cr", MFDCR(UIC_CR));

@@ -112,6 +112,7 @@ pub fn start_guest(system: &mut System, index: usize) {
         partition.uart = [0; 8];
     }
     partition.tlb = crate::address_space::Tlb::EMPTY;
+    partition.dcr_index = [0; 2];
     #[cfg(feature = "tlb-virt")]
     crate::address_space::flush_shadows(partition.index);
     #[cfg(feature = "rt-sched")]

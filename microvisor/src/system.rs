@@ -37,6 +37,8 @@ pub struct Partition {
     pub timer_epoch: u32,
     /// When its watchdog steps next (TBL), while TSR's bookkeeping bit `WATCHDOG_ARMED` is set.
     pub watchdog_next: u32,
+    /// Its SDRAM0 and EBC0 index registers (DCR 0x010, 0x012): `emulate::dcr`.
+    pub dcr_index: [u32; 2],
     /// Where it stands.
     pub state: State,
     /// Its number (its place in `System::partitions`).
@@ -76,6 +78,7 @@ impl Partition {
         owned_lines: 0,
         timer_epoch: 0,
         watchdog_next: 0,
+        dcr_index: [0; 2],
         state: State::Empty,
         index: 0,
         mode: irfm::image::Mode::Full,

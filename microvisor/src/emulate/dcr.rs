@@ -1,13 +1,17 @@
 //! `mfdcr` and `mtdcr` (PPC405 manual 9.11): the DCRs a guest may use.
 //!
-//! A guest sees a 405 whose DCR bus holds two units: its own virtual UIC0 (0x0C0–0x0C8, see
-//! `vuic`) and the clock and power controller CPC0 (0x0F0–0x0F9), read-only: reads return the real
-//! registers (clock settings a guest may want to know), writes are ignored (changing the board's
-//! clocks would change every partition's time). Every other DCR number raises an illegal-instruction
-//! program interrupt, which is what QEMU's 405 does for a DCR no unit answers.
+//! A guest sees a 405 whose DCR bus holds its own virtual UIC0 (0x0C0–0x0C8, see `vuic`) and the
+//! board's other units as QEMU 7.2's ref405ep has them, read-only: the clock and power controller
+//! CPC0 (0x0F0–0x0F9), SDRAM0 and EBC0 through their index and data registers (0x010–0x013: the
+//! index is the guest's own, the data the board's), OCM, PLB, POB, DMA and MAL
+//! (`arch::ppc405::dcr::read_board`). Reads return the real registers (the configuration a guest
+//! may want to know, as natively); writes are ignored but for the index registers (changing the
+//! board's clocks, memory or bus setup would change every partition's). Every other DCR number
+//! raises an illegal-instruction program interrupt, which is what QEMU's 405 does for a DCR no unit
+//! answers.
 
 use super::{program, Outcome};
-use crate::arch::ppc405::dcr as real;
+use crate::arch::ppc405::dcr::{self as real, Indirect};
 use crate::reflect::esr;
 use crate::system::Partition;
 use irfm::insn::rd;
@@ -17,7 +21,13 @@ use irfm::spr::from_word;
 pub fn mfdcr(partition: &mut Partition, word: u32) -> Outcome {
     let number = from_word(word);
     let owned = partition.owned_lines;
-    let Some(value) = partition.uic.read(number, owned).or_else(|| real::read_cpc(number)) else {
+    let value = match number {
+        0x010 | 0x012 => Some(partition.dcr_index[usize::from(number == 0x012)]),
+        0x011 => Some(real::read_indirect(Indirect::Sdram, partition.dcr_index[0])),
+        0x013 => Some(real::read_indirect(Indirect::Ebc, partition.dcr_index[1])),
+        _ => partition.uic.read(number, owned).or_else(|| real::read_cpc(number)).or_else(|| real::read_board(number)),
+    };
+    let Some(value) = value else {
         return program(esr::PIL);
     };
     partition.vcpu.gpr[rd(word)] = value;
@@ -32,7 +42,10 @@ pub fn mtdcr(partition: &mut Partition, word: u32) -> Outcome {
     if partition.uic.write(number, value, owned) {
         crate::reflect::refresh_pending(partition);
         Outcome::Next
-    } else if real::read_cpc(number).is_some() {
+    } else if matches!(number, 0x010 | 0x012) {
+        partition.dcr_index[usize::from(number == 0x012)] = value;
+        Outcome::Next
+    } else if matches!(number, 0x011 | 0x013) || real::read_cpc(number).is_some() || real::read_board(number).is_some() {
         Outcome::Next
     } else {
         program(esr::PIL)

@@ -1,4 +1,5 @@
-//! Device control registers the microvisor touches (PPC405EP: UIC0 at DCR 0x0C0, CPC0 at 0x0F0).
+//! Device control registers the microvisor touches (PPC405EP: UIC0 at DCR 0x0C0, CPC0 at 0x0F0),
+//! and the board's other units, which guests may read (SDRAM0, EBC0, OCM, PLB, POB, DMA, MAL).
 //!
 //! `mfdcr`/`mtdcr` take the DCR number as an immediate: one arm per register.
 
@@ -16,7 +17,8 @@ macro_rules! mfdcr {
 macro_rules! mtdcr {
     ($number:expr, $value:expr) => {{
         let value: u32 = $value;
-        // SAFETY: only UIC0 registers are written, by the microvisor, which owns the controller.
+        // SAFETY: only UIC0 registers and the SDRAM0/EBC0 index registers (which select what their
+        // data register reads, and change nothing else) are written, by the microvisor.
         unsafe { core::arch::asm!("mtdcr {1}, {0}", in(reg) value, const $number, options(nostack)) };
     }};
 }
@@ -73,6 +75,52 @@ pub fn write_uic(register: Uic, value: u32) {
         Uic::Pr => mtdcr!(0x0c4, value),
         Uic::Tr => mtdcr!(0x0c5, value),
         Uic::Msr => {}
+    }
+}
+
+/// Reads every number in `$number` with its own `mfdcr` (the number is an immediate).
+macro_rules! read_one_of {
+    ($value:expr, $($number:literal)*) => {
+        match $value {
+            $($number => Some(mfdcr!($number)),)*
+            _ => None,
+        }
+    };
+}
+
+/// Reads a register of the board's other DCR units, which QEMU 7.2's ref405ep implements and a guest
+/// may read (writes are never passed on: they would reconfigure the board for every partition): OCM
+/// (0x018–0x01B), 0x077, PLB (0x081–0x089), POB (0x0A0–0x0A4), DMA (0x100–0x126), MAL
+/// (0x180–0x1E1). `None` for any other number.
+pub fn read_board(number: u16) -> Option<u32> {
+    read_one_of!(number,
+        0x018 0x019 0x01a 0x01b 0x077 0x081 0x084 0x086 0x087 0x089 0x0a0 0x0a2 0x0a4
+        0x100 0x101 0x102 0x103 0x104 0x108 0x109 0x10a 0x10b 0x10c 0x110 0x111 0x112 0x113 0x114
+        0x118 0x119 0x11a 0x11b 0x11c 0x120 0x123 0x125 0x126
+        0x180 0x181 0x182 0x184 0x185 0x186 0x187 0x190 0x191 0x192 0x193 0x1a0 0x1a1 0x1a2 0x1a3
+        0x1c0 0x1c1 0x1e0 0x1e1)
+}
+
+/// The two units reached through an index register and a data register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Indirect {
+    /// SDRAM0: SDRAM0_CFGADDR 0x010, SDRAM0_CFGDATA 0x011.
+    Sdram,
+    /// EBC0: EBC0_CFGADDR 0x012, EBC0_CFGDATA 0x013.
+    Ebc,
+}
+
+/// Reads register `index` of `unit` (through its index register, which is left at `index`).
+pub fn read_indirect(unit: Indirect, index: u32) -> u32 {
+    match unit {
+        Indirect::Sdram => {
+            mtdcr!(0x010, index);
+            mfdcr!(0x011)
+        }
+        Indirect::Ebc => {
+            mtdcr!(0x012, index);
+            mfdcr!(0x013)
+        }
     }
 }
 
