@@ -45,7 +45,7 @@ pub fn mtdcr(partition: &mut Partition, word: u32) -> Outcome {
     } else if matches!(number, 0x010 | 0x012) {
         partition.dcr_index[usize::from(number == 0x012)] = value;
         Outcome::Next
-    } else if matches!(number, 0x011 | 0x013) || real::read_cpc(number).is_some() || real::read_board(number).is_some() {
+    } else if matches!(number, 0x011 | 0x013) || real::read_cpc(number).is_some() || real::BOARD_DCRS.binary_search(&number).is_ok() {
         Outcome::Next
     } else {
         program(esr::PIL)

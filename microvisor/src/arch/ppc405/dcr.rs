@@ -78,27 +78,56 @@ pub fn write_uic(register: Uic, value: u32) {
     }
 }
 
-/// Reads every number in `$number` with its own `mfdcr` (the number is an immediate).
-macro_rules! read_one_of {
-    ($value:expr, $($number:literal)*) => {
-        match $value {
-            $($number => Some(mfdcr!($number)),)*
-            _ => None,
-        }
+/// The board's other DCR units a guest may read, which QEMU 7.2's ref405ep implements (writes are
+/// never passed on: they would reconfigure the board for every partition): OCM (0x018–0x01B), 0x077,
+/// PLB (0x081–0x089), POB (0x0A0–0x0A4), DMA (0x100–0x126), MAL (0x180–0x1E1). Sorted. Each has a
+/// two-instruction stub (`mfdcr r3,N; blr`, the number is an immediate) in `board_dcr_reads`, in
+/// this order: one table of 8-byte stubs is smaller than a `match` with an arm per number.
+macro_rules! board_dcrs {
+    ($($number:literal)*) => {
+        /// See [`read_board`].
+        pub const BOARD_DCRS: &[u16] = &[$($number),*];
+
+        #[cfg(target_arch = "powerpc")]
+        core::arch::global_asm!(
+            ".section .text.board_dcr_reads, \"ax\"",
+            ".globl board_dcr_reads",
+            "board_dcr_reads:",
+            $(concat!("mfdcr 3, ", stringify!($number)), "blr",)*
+        );
     };
 }
 
-/// Reads a register of the board's other DCR units, which QEMU 7.2's ref405ep implements and a guest
-/// may read (writes are never passed on: they would reconfigure the board for every partition): OCM
-/// (0x018–0x01B), 0x077, PLB (0x081–0x089), POB (0x0A0–0x0A4), DMA (0x100–0x126), MAL
-/// (0x180–0x1E1). `None` for any other number.
+board_dcrs!(
+    0x018 0x019 0x01a 0x01b 0x077 0x081 0x084 0x086 0x087 0x089 0x0a0 0x0a2 0x0a4
+    0x100 0x101 0x102 0x103 0x104 0x108 0x109 0x10a 0x10b 0x10c 0x110 0x111 0x112 0x113 0x114
+    0x118 0x119 0x11a 0x11b 0x11c 0x120 0x123 0x125 0x126
+    0x180 0x181 0x182 0x184 0x185 0x186 0x187 0x190 0x191 0x192 0x193 0x1a0 0x1a1 0x1a2 0x1a3
+    0x1c0 0x1c1 0x1e0 0x1e1
+);
+
+/// Reads board DCR `number` ([`BOARD_DCRS`]), `None` for any other number.
 pub fn read_board(number: u16) -> Option<u32> {
-    read_one_of!(number,
-        0x018 0x019 0x01a 0x01b 0x077 0x081 0x084 0x086 0x087 0x089 0x0a0 0x0a2 0x0a4
-        0x100 0x101 0x102 0x103 0x104 0x108 0x109 0x10a 0x10b 0x10c 0x110 0x111 0x112 0x113 0x114
-        0x118 0x119 0x11a 0x11b 0x11c 0x120 0x123 0x125 0x126
-        0x180 0x181 0x182 0x184 0x185 0x186 0x187 0x190 0x191 0x192 0x193 0x1a0 0x1a1 0x1a2 0x1a3
-        0x1c0 0x1c1 0x1e0 0x1e1)
+    let stub = BOARD_DCRS.binary_search(&number).ok()?;
+    #[cfg(target_arch = "powerpc")]
+    {
+        extern "C" {
+            static board_dcr_reads: u32;
+        }
+        let value: u32;
+        // SAFETY: `stub` indexes `board_dcr_reads`, whose stubs read a DCR without side effects into
+        // r3 and return; the call clobbers only r3, LR and CTR.
+        unsafe {
+            let address = core::ptr::addr_of!(board_dcr_reads) as usize + 8 * stub;
+            core::arch::asm!("mtctr {0}", "bctrl", in(reg) address, out("r3") value, out("ctr") _, out("lr") _, options(nostack));
+        }
+        Some(value)
+    }
+    #[cfg(not(target_arch = "powerpc"))]
+    {
+        let _ = stub;
+        Some(crate::arch::host::read_dcr(number))
+    }
 }
 
 /// The two units reached through an index register and a data register.
