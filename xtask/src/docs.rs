@@ -576,8 +576,9 @@ fn behaviour(number: u16) -> Option<&'static str> {
         }
         spr::USPRG0 => {
             "not a 405 SPR (BookE): `mtspr` raises a program interrupt, as QEMU's 405 does; `mfspr` does not trap \
-             on QEMU 7.2, which aliases it to SPRG0, so a guest reads the real SPRG0 (the microvisor's scratch \
-             register) where natively it reads its own SPRG0"
+             on QEMU 7.2, which aliases it to SPRG0: the real SPRG0 holds the guest's own whenever it runs (every \
+             return to it loads it), so it reads its SPRG0 as natively; para-virtualized, an SPRG0 written through \
+             the IRFM page reaches the real one at the next trap only"
         }
         260..=263 => {
             "read without a trap from the real SPRG4–7, which hold the running guest's values; `mtspr` raises a \
