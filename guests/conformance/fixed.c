@@ -1,8 +1,9 @@
 /* The fixed part of the suite: every privileged instruction and SPR, in supervisor and user mode.
  *
- * Left out, because QEMU 7.2 departs from the PPC405 manual there and the microvisor follows the
- * manual (docs/instructions.md lists each): USPRG0 (QEMU aliases SPRG0); TBL/TBU writes (the microvisor keeps
- * the time base shared); non-zero SLER (QEMU aborts) and DBCR0 (resets the board).
+ * Left out (docs/instructions.md says why for each): USPRG0 reads (QEMU aliases SPRG0; this suite
+ * also runs pre-virtualized, where an SPRG0 written through the IRFM page reaches the real one at the
+ * next trap only); TBL/TBU writes (the microvisor keeps the time base shared); non-zero SLER (QEMU
+ * aborts) and DBCR0 (resets the board).
  */
 #include "harness.h"
 
