@@ -4,8 +4,11 @@
  * 16-byte aligned, with a zero back chain so debuggers stop unwinding here.
  */
     .section .text.start, "ax"
-    .globl _start
+    /* Weak, so that a guest may bring an _start of its own that ends in `b crt_start`. */
+    .weak _start
+    .globl crt_start
 _start:
+crt_start:
     lis     1, __stack_top@ha
     addi    1, 1, __stack_top@l
     li      0, 0

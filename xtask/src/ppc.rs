@@ -98,16 +98,14 @@ pub fn nightly_cargo() -> Command {
     command
 }
 
-/// A C guest: every `.c` and `.S` file in `guests/<name>/`, plus the shared `guests/crt/` (but its
-/// `crt0.S` when the guest brings its own), plus those of each folder its `shares` file names (see
+/// A C guest: every `.c` and `.S` file in `guests/<name>/`, plus the shared `guests/crt/` (whose weak
+/// `_start` a guest may replace), plus those of each folder its `shares` file names (see
 /// [`shared_folders`]), which also go on the include path.
 pub fn build_c_guest(name: &str) -> Result<PathBuf, Failure> {
     let dir = root().join("guests").join(name);
     let crt = root().join("guests/crt");
     let shared = shared_folders(&dir)?;
-    let own_start = dir.join("crt0.S").exists();
-    let mut sources: Vec<PathBuf> =
-        c_sources(&crt)?.into_iter().filter(|source| !(own_start && source.ends_with("crt0.S"))).collect();
+    let mut sources = c_sources(&crt)?;
     for folder in &shared {
         sources.extend(c_sources(folder)?);
     }
