@@ -1,7 +1,7 @@
 /* The conformance guest's exception handling and output helpers. */
 #include "harness.h"
 
-/* The interrupted code's r0 and LR, in the save area of vectors.S (0x3000, 0x3084). */
+/* The interrupted code's r0 and LR, in the save area of lib/exception-vectors (0x3000, 0x3084). */
 #define SAVED_R0 (*(volatile uint32_t *)0x3000)
 #define SAVED_LR (*(volatile uint32_t *)0x3084)
 
@@ -25,7 +25,7 @@ static int is_critical(uint32_t vector)
     return vector == 0x100 || vector == 0x200 || vector == 0x2000;
 }
 
-/* Called by every vector (vectors.S); returns 1 to leave with rfci, 0 with rfi. */
+/* Called by every vector (lib/exception-vectors); returns 1 to leave with rfci, 0 with rfi. */
 uint32_t on_exception(uint32_t vector)
 {
     handler_msr = mfmsr();

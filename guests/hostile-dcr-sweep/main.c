@@ -5,7 +5,7 @@
 
 static volatile uint32_t illegal;
 
-uint32_t hostile_on_exception(uint32_t vector)
+uint32_t on_exception(uint32_t vector)
 {
     if (vector == 0x700 && MFSPR(ESR) == ESR_PIL) {
         illegal++;

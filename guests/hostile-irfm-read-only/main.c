@@ -11,7 +11,7 @@
 #define RW_PAGE ((volatile uint32_t *)0xffff9000)
 #define BACK_TO_SUPERVISOR 0x5afe0000u
 
-uint32_t hostile_on_exception(uint32_t vector)
+uint32_t on_exception(uint32_t vector)
 {
     if (vector == 0x300) {
         hostile_record.value[1]++;

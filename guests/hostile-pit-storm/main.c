@@ -3,7 +3,7 @@
  */
 #include "hostile.h"
 
-uint32_t hostile_on_exception(uint32_t vector)
+uint32_t on_exception(uint32_t vector)
 {
     if (vector == 0x1000) {
         hostile_record.count++;

@@ -4,7 +4,7 @@
  */
 #include "hostile.h"
 
-uint32_t hostile_on_exception(uint32_t vector)
+uint32_t on_exception(uint32_t vector)
 {
     if (vector == 0x0c00) {
         hostile_record.value[0]++;

@@ -9,7 +9,7 @@
 
 #define BACK_TO_SUPERVISOR 0x5afe0000u
 
-uint32_t hostile_on_exception(uint32_t vector)
+uint32_t on_exception(uint32_t vector)
 {
     extern char hostile_user_code[];
     uint32_t srr0 = MFSPR(SRR0);

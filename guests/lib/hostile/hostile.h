@@ -110,9 +110,9 @@ extern volatile struct hostile_config hostile_config;
    marker); in a report run prints the record, then the end marker. */
 void hostile_finish(void) __attribute__((noreturn));
 
-/* The handler of guests built with lib/hostile-vectors: `vector` is the offset taken; returns 0
+/* The handler of guests built with lib/exception-vectors: `vector` is the offset taken; returns 0
    to leave with rfi, 1 with rfci. The interrupted r0 is in hostile_saved_r0. */
-uint32_t hostile_on_exception(uint32_t vector);
+uint32_t on_exception(uint32_t vector);
 #define hostile_saved_r0 (*(volatile uint32_t *)0x3000)
 
 /* An instruction the 405 lacks, executed on purpose: its address goes to .isa_allow, so the ISA

@@ -1,11 +1,10 @@
-/* The conformance guest's own exception vectors (PPC405 user's manual, chapter 5, table 5-2).
- *
- * Each vector saves every GPR with one stmw to a save area at an absolute address below 32 KiB
- * (reachable as d(0) without a base register, so no SPRG is needed: the randomized sequences own
- * the SPRGs), then calls on_exception(vector) in C on its own stack. on_exception returns 0 to leave
- * with rfi, 1 with rfci. linker/guest.ld leaves 0x2100-0x3fff unused: the save area is at 0x3000.
+/* Exception vectors of the guests that take every interrupt in C: the conformance guest and the
+ * hostile guests (PPC405 user's manual, table 5-2). Each vector saves r0-r31 with one stmw at 0x3000
+ * (absolute, no base register, so no SPRG is needed: the conformance guest's randomized sequences
+ * own the SPRGs; guest.ld leaves 0x2100-0x3fff free), then CR, LR, CTR, XER after them, and calls
+ * the guest's on_exception(vector) on a stack of its own. The answer chooses rfi (0) or rfci (1).
  */
-    .equ    SAVE_GPR, 0x3000
+    .equ    SAVE, 0x3000
     .equ    SAVE_CR, 0x3080
     .equ    SAVE_LR, 0x3084
     .equ    SAVE_CTR, 0x3088
@@ -13,7 +12,7 @@
 
     .macro  VECTOR offset
     .org    \offset
-    stmw    0, SAVE_GPR(0)
+    stmw    0, SAVE(0)
     li      3, \offset
     b       exception_common
     .endm
@@ -36,7 +35,7 @@
     VECTOR  0x1200  /* instruction TLB miss */
     VECTOR  0x2000  /* debug */
 
-    .text
+    /* CR, LR, CTR, XER and then every GPR back; r0 last but one (lmw cannot load r0 with rA = 0). */
     .macro  RESTORE
     lwz     4, SAVE_CR(0)
     mtcrf   0xff, 4
@@ -46,10 +45,11 @@
     mtctr   4
     lwz     4, SAVE_XER(0)
     mtxer   4
-    lwz     0, SAVE_GPR(0)
-    lmw     1, SAVE_GPR+4(0)    /* not lmw 0: r0 as rA and first target is an invalid form */
+    lwz     0, SAVE(0)
+    lmw     1, SAVE+4(0)
     .endm
 
+    .text
 exception_common:
     mfcr    4
     stw     4, SAVE_CR(0)
