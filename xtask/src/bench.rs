@@ -89,6 +89,22 @@ fn previrt() -> Result<ExitCode, Failure> {
     Ok(if best < PREVIRT_BUDGET { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
+/// Runs `image` under QEMU with `options`; the run must end at the guest's end marker, else the
+/// error says how it ended and what UART0 (and QEMU) printed.
+fn run_to_end(image: &std::path::Path, options: qemu_runner::Options) -> Result<qemu_runner::Transcript, Failure> {
+    let transcript = qemu_runner::run(image, options).map_err(|error| Failure::new(error.to_string()))?;
+    if transcript.ending != qemu_runner::Ending::EndMarker {
+        return Err(Failure::new(format!(
+            "{}: did not finish ({:?}); UART0:\n{}\n{}",
+            image.display(),
+            transcript.ending,
+            transcript.uart0,
+            transcript.qemu_stderr.trim()
+        )));
+    }
+    Ok(transcript)
+}
+
 /// Replaces (or appends) the section `## title` of `docs/results.md` with `body`.
 pub fn record(title: &str, body: &str) -> Result<(), Failure> {
     let path = root().join("docs/results.md");

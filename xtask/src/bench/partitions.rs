@@ -383,15 +383,7 @@ fn boot(image: &Path, ends: usize) -> Result<String, Failure> {
         halts_end: true,
         ..qemu_runner::Options::default()
     };
-    let transcript = qemu_runner::run(image, options).map_err(|error| Failure::new(error.to_string()))?;
-    if transcript.ending != qemu_runner::Ending::EndMarker {
-        return Err(Failure::new(format!(
-            "{}: did not finish ({:?}); UART0:\n{}",
-            image.display(),
-            transcript.ending,
-            transcript.uart0
-        )));
-    }
+    let transcript = super::run_to_end(image, options)?;
     Ok(transcript.uart0)
 }
 

@@ -308,15 +308,7 @@ fn boot(image: &Path, read_memory: Vec<(u32, u32)>) -> Result<qemu_runner::Trans
         read_memory,
         ..qemu_runner::Options::default()
     };
-    let transcript = qemu_runner::run(image, options).map_err(|error| Failure::new(error.to_string()))?;
-    if transcript.ending != qemu_runner::Ending::EndMarker {
-        return Err(Failure::new(format!(
-            "{}: did not finish ({:?}); UART0:\n{}",
-            image.display(),
-            transcript.ending,
-            transcript.uart0
-        )));
-    }
+    let transcript = super::run_to_end(image, options)?;
     Ok(transcript)
 }
 

@@ -444,16 +444,7 @@ fn measure(image: &Path) -> Result<Run, Failure> {
         icount: Some(qemu_runner::ICOUNT_SHIFT),
         ..qemu_runner::Options::default()
     };
-    let transcript = qemu_runner::run(image, options).map_err(|error| Failure::new(error.to_string()))?;
-    if transcript.ending != qemu_runner::Ending::EndMarker {
-        return Err(Failure::new(format!(
-            "{}: did not finish ({:?}); UART0:\n{}\n{}",
-            image.display(),
-            transcript.ending,
-            transcript.uart0,
-            transcript.qemu_stderr.trim()
-        )));
-    }
+    let transcript = super::run_to_end(image, options)?;
     let microvisor =
         transcript.uart0.lines().filter(|line| line.starts_with("microvisor: ")).map(str::to_string).collect();
     Ok(Run { costs: cost_lines(&transcript.uart0), microvisor })
