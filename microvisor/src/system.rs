@@ -37,7 +37,7 @@ pub struct Partition {
     pub timer_epoch: u32,
     /// When its watchdog steps next (TBL), while TSR's bookkeeping bit `WATCHDOG_ARMED` is set.
     pub watchdog_next: u32,
-    /// Its SDRAM0 and EBC0 index registers (DCR 0x010, 0x012): `emulate::dcr`.
+    /// Its SDRAM0 and EBC0 index registers (DCR 0x010, 0x012), by `arch::ppc405::dcr::Indirect`: `emulate::dcr`.
     pub dcr_index: [u32; 2],
     /// Where it stands.
     pub state: State,

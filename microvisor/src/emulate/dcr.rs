@@ -11,7 +11,7 @@
 //! answers.
 
 use super::{program, Outcome};
-use crate::arch::ppc405::dcr::{self as real, Indirect};
+use crate::arch::ppc405::dcr::{self as real, IndirectRegister};
 use crate::reflect::esr;
 use crate::system::Partition;
 use irfm::insn::rd;
@@ -21,11 +21,10 @@ use irfm::spr::from_word;
 pub fn mfdcr(partition: &mut Partition, word: u32) -> Outcome {
     let number = from_word(word);
     let owned = partition.owned_lines;
-    let value = match number {
-        0x010 | 0x012 => Some(partition.dcr_index[usize::from(number == 0x012)]),
-        0x011 => Some(real::read_indirect(Indirect::Sdram, partition.dcr_index[0])),
-        0x013 => Some(real::read_indirect(Indirect::Ebc, partition.dcr_index[1])),
-        _ => partition.uic.read(number, owned).or_else(|| real::read_cpc(number)).or_else(|| real::read_board(number)),
+    let value = match IndirectRegister::of(number) {
+        Some(IndirectRegister::Index(unit)) => Some(partition.dcr_index[unit as usize]),
+        Some(IndirectRegister::Data(unit)) => Some(real::read_indirect(unit, partition.dcr_index[unit as usize])),
+        None => partition.uic.read(number, owned).or_else(|| real::read_cpc(number)).or_else(|| real::read_board(number)),
     };
     let Some(value) = value else {
         return program(esr::PIL);
@@ -41,13 +40,14 @@ pub fn mtdcr(partition: &mut Partition, word: u32) -> Outcome {
     let owned = partition.owned_lines;
     if partition.uic.write(number, value, owned) {
         crate::reflect::refresh_pending(partition);
-        Outcome::Next
-    } else if matches!(number, 0x010 | 0x012) {
-        partition.dcr_index[usize::from(number == 0x012)] = value;
-        Outcome::Next
-    } else if matches!(number, 0x011 | 0x013) || real::read_cpc(number).is_some() || real::BOARD_DCRS.binary_search(&number).is_ok() {
-        Outcome::Next
-    } else {
-        program(esr::PIL)
+        return Outcome::Next;
     }
+    match IndirectRegister::of(number) {
+        Some(IndirectRegister::Index(unit)) => partition.dcr_index[unit as usize] = value,
+        // Data, CPC0 and the other units: read-only to guests, the write is dropped.
+        Some(IndirectRegister::Data(_)) => {}
+        None if real::read_cpc(number).is_some() || real::BOARD_DCRS.binary_search(&number).is_ok() => {}
+        None => return program(esr::PIL),
+    }
+    Outcome::Next
 }

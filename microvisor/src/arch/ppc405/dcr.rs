@@ -134,9 +134,31 @@ pub fn read_board(number: u16) -> Option<u32> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Indirect {
     /// SDRAM0: SDRAM0_CFGADDR 0x010, SDRAM0_CFGDATA 0x011.
-    Sdram,
+    Sdram = 0,
     /// EBC0: EBC0_CFGADDR 0x012, EBC0_CFGDATA 0x013.
-    Ebc,
+    Ebc = 1,
+}
+
+/// Which register of an indirect unit a DCR number is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IndirectRegister {
+    /// Its index register (CFGADDR).
+    Index(Indirect),
+    /// Its data register (CFGDATA).
+    Data(Indirect),
+}
+
+impl IndirectRegister {
+    /// The register DCR `number` is, if it belongs to SDRAM0 or EBC0.
+    pub const fn of(number: u16) -> Option<IndirectRegister> {
+        Some(match number {
+            0x010 => IndirectRegister::Index(Indirect::Sdram),
+            0x011 => IndirectRegister::Data(Indirect::Sdram),
+            0x012 => IndirectRegister::Index(Indirect::Ebc),
+            0x013 => IndirectRegister::Data(Indirect::Ebc),
+            _ => return None,
+        })
+    }
 }
 
 /// Reads register `index` of `unit` (through its index register, which is left at `index`).
