@@ -56,8 +56,12 @@ fn handle(system: &mut System, index: usize, trap: u32) -> Outcome {
     match trap {
         cause::PROGRAM => program(system, index),
         cause::SYSTEM_CALL => Outcome::Reflect(Interrupt::SystemCall),
-        cause::DATA_STORAGE => data_storage(&system.partitions[index]),
-        cause::INSTRUCTION_STORAGE => Outcome::Reflect(Interrupt::InstructionStorage { esr: real::esr() & esr::DIZ }),
+        cause::DATA_STORAGE => data_storage(system, index),
+        cause::INSTRUCTION_STORAGE => {
+            let pc = system.partitions[index].vcpu.pc;
+            crate::address_space::storage_fault(system, index, pc, false, false)
+                .unwrap_or(Outcome::Reflect(Interrupt::InstructionStorage { esr: real::esr() & esr::DIZ }))
+        }
         cause::ALIGNMENT => Outcome::Reflect(Interrupt::Alignment { dear: real::dear() }),
         cause::EXTERNAL => {
             route_external(system);
@@ -85,19 +89,24 @@ fn handle(system: &mut System, index: usize, trap: u32) -> Outcome {
 }
 
 /// A data storage interrupt, reflected with the real DEAR and ESR (a shadow entry raises what the
-/// guest's own entry would). With `irfm`, a user-mode access to the IRFM pages is the para-virtual
-/// form of a privileged instruction: the guest gets the program interrupt that instruction raises.
-fn data_storage(partition: &Partition) -> Outcome {
+/// guest's own entry would; in a mixed translation mode `address_space` looks at it first). With
+/// `irfm`, a user-mode access to the IRFM pages is the para-virtual form of a privileged
+/// instruction: the guest gets the program interrupt that instruction raises.
+fn data_storage(system: &mut System, index: usize) -> Outcome {
     let dear = real::dear();
     #[cfg(feature = "irfm")]
-    if partition.mode != irfm::image::Mode::Full
-        && partition.vcpu.user_mode()
-        && dear.wrapping_sub(partition.descriptor.irfm_base) < 2 * irfm::page::PAGE_BYTES
     {
-        return Outcome::Reflect(Interrupt::Program { esr: esr::PPR });
+        let partition = &system.partitions[index];
+        if partition.mode != irfm::image::Mode::Full
+            && partition.vcpu.user_mode()
+            && dear.wrapping_sub(partition.descriptor.irfm_base) < 2 * irfm::page::PAGE_BYTES
+        {
+            return Outcome::Reflect(Interrupt::Program { esr: esr::PPR });
+        }
     }
-    let _ = partition;
-    Outcome::Reflect(Interrupt::DataStorage { dear, esr: real::esr() & (esr::DST | esr::DIZ) })
+    let syndrome = real::esr() & (esr::DST | esr::DIZ);
+    crate::address_space::storage_fault(system, index, dear, true, syndrome & esr::DST != 0)
+        .unwrap_or(Outcome::Reflect(Interrupt::DataStorage { dear, esr: syndrome }))
 }
 
 /// Counts a trap by its cause (instructions are counted when decoded).

@@ -53,6 +53,11 @@ pub fn real_context(partition: &Partition) -> (u8, u32) {
     (tid(usize::from(partition.index)), zpr)
 }
 
+/// A real DSI or ISI: always the guest's own (it has no translation of its own to mix up).
+pub fn storage_fault(_system: &mut System, _index: usize, _address: u32, _data: bool, _store: bool) -> Option<Outcome> {
+    None
+}
+
 /// A real TLB miss: the guest touched an address outside its memory and granted devices.
 pub fn tlb_miss(system: &mut System, index: usize, address: u32, data: bool, _store: bool) -> Outcome {
     let partition = &mut system.partitions[index];

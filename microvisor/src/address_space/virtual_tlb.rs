@@ -21,8 +21,20 @@
 //! guest's own entry would have produced, and are reflected as they are.
 //!
 //! Shadows are flushed when the guest writes its TLB (`tlbwe`, `tlbia`) or its PID; a guest in
-//! (virtual) real mode runs on the one-to-one map of `partition`. Limits (`docs/instructions.md`):
-//! MSR[IR] ≠ MSR[DR] and 1 KiB pages are refused with a report (QEMU cannot map 1 KiB pages).
+//! (virtual) real mode runs on the one-to-one map of `partition`.
+//!
+//! With MSR[IR] ≠ MSR[DR] (a *mixed* mode: fetches translated and data not, or the other way round)
+//! one side goes through the guest's entries and the other is one-to-one, while the real 405 has a
+//! single TLB for both. A shadow is then a 4 KiB page made for the access that missed, whose EX and
+//! WR say whether fetches and stores reach the same page through their own side; where they do not,
+//! they fault on the real TLB and the page is shadowed again for them ([`storage_fault`]). Loads
+//! cannot be made to fault, so a load from a page that its two sides map differently reads the page
+//! last shadowed for it. An instruction that needs both sides of one such page (fetched from it and
+//! storing to it) cannot run, and stops the partition with a report. Mixed shadows depend on MSR[PR]
+//! and ZPR too: they are flushed when the mode, PR or ZPR change.
+//!
+//! Limits (`docs/instructions.md`): 1 KiB and little-endian pages are refused with a report (QEMU
+//! cannot map them).
 
 use crate::arch::ppc405::spr as real;
 use crate::arch::ppc405::tlb::{self, hi, lo, page_bytes, Entry};
@@ -44,12 +56,25 @@ pub struct Tlb {
     pub lo: [u32; ENTRIES],
     /// The TIDs.
     pub tid: [u8; ENTRIES],
+    /// MSR[PR, IR, DR] (as [`mode_key`]) under which the shadows in the real TLB were made.
+    pub shadow_key: u8,
+    /// Real storage faults in a row at `fault_pc` in a mixed mode (see [`storage_fault`]).
+    pub faults: u8,
+    /// Where the last real storage fault in a mixed mode happened.
+    pub fault_pc: u32,
 }
 
 impl Tlb {
     /// All entries invalid, as QEMU's 405 starts: EPN 0, and read back as 4 KiB pages
     /// (`emulate::tlb_virt`).
-    pub const EMPTY: Tlb = Tlb { hi: [hi::SIZE_4K << hi::SIZE_SHIFT; ENTRIES], lo: [0; ENTRIES], tid: [0; ENTRIES] };
+    pub const EMPTY: Tlb = Tlb {
+        hi: [hi::SIZE_4K << hi::SIZE_SHIFT; ENTRIES],
+        lo: [0; ENTRIES],
+        tid: [0; ENTRIES],
+        shadow_key: FULL_TRANSLATION,
+        faults: 0,
+        fault_pc: 0,
+    };
 
     /// The index of the entry that translates `address` for process `pid`, if any.
     pub fn find(&self, address: u32, pid: u8) -> Option<usize> {
@@ -69,6 +94,24 @@ pub const fn shadow_tid(index: u8) -> u8 {
 
 fn translating(partition: &Partition) -> bool {
     partition.vcpu.msr & (msr::IR | msr::DR) != 0
+}
+
+/// [`mode_key`] of MSR[IR] = MSR[DR] = 1 in supervisor mode.
+const FULL_TRANSLATION: u8 = 3;
+
+/// MSR[PR, IR, DR] in one byte: IR → 2, DR → 1, PR → 4.
+const fn mode_key(msr_value: u32) -> u8 {
+    (((msr_value & (msr::IR | msr::DR)) >> 4) | ((msr_value & msr::PR) >> 12)) as u8
+}
+
+/// Whether a [`mode_key`] translates one side only.
+const fn mixed_key(key: u8) -> bool {
+    matches!(key & 3, 1 | 2)
+}
+
+/// Whether the partition runs with MSR[IR] ≠ MSR[DR].
+pub fn mixed(partition: &Partition) -> bool {
+    mixed_key(mode_key(partition.vcpu.msr))
 }
 
 /// The real ZPR for a guest ZPR: in the guest's supervisor mode each zone field is promoted
@@ -94,8 +137,23 @@ pub fn real_context(partition: &Partition) -> (u8, u32) {
     (pid, zpr)
 }
 
-/// The guest changed MSR[PR, IR, DR] or ZPR: load the real PID and ZPR that now apply.
+/// The guest changed MSR[PR, IR, DR] or ZPR: load the real PID and ZPR that now apply. Shadows made
+/// in a mixed mode serve only that mode (with that PR and ZPR), and a mixed mode cannot use the
+/// others': they go when the guest enters another translated mode than the one they were made in,
+/// or changes ZPR in a mixed mode.
 pub fn translation_changed(partition: &mut Partition) {
+    let key = mode_key(partition.vcpu.msr);
+    if key & 3 != 0 {
+        let stale = mixed_key(key) || mixed_key(partition.tlb.shadow_key);
+        if stale && (key != partition.tlb.shadow_key || mixed_key(key)) {
+            flush_shadows(partition.index);
+        }
+        partition.tlb.shadow_key = key;
+    } else if mixed_key(partition.tlb.shadow_key) {
+        // Untranslated now, and the next translated mode might see other ZPR or entries: start afresh.
+        flush_shadows(partition.index);
+        partition.tlb.shadow_key = FULL_TRANSLATION;
+    }
     let (pid, zpr) = real_context(partition);
     real::set_pid(pid);
     real::set_zpr(zpr);
@@ -181,17 +239,19 @@ pub fn translate_fetch(partition: &Partition, address: u32) -> Option<u32> {
 /// A real TLB miss while partition `index` ran: install a shadow entry, or give the guest what its
 /// own 405 would (TLB miss, DSI, ISI), or stop it if its entry reaches memory it does not own.
 pub fn tlb_miss(system: &mut System, index: usize, address: u32, data: bool, store: bool) -> Outcome {
+    system.partitions[index].tlb.faults = 0;
+    shadow_for(system, index, address, data, store)
+}
+
+/// What a real miss (or, in a mixed mode, a real storage fault) at `address` gets: see [`tlb_miss`].
+fn shadow_for(system: &mut System, index: usize, address: u32, data: bool, store: bool) -> Outcome {
     let partition = &system.partitions[index];
     let access = match (data, store) {
         (false, _) => Access::Fetch,
         (true, false) => Access::Load,
         (true, true) => Access::Store,
     };
-    let msr = partition.vcpu.msr;
-    if (msr & msr::IR == 0) != (msr & msr::DR == 0) {
-        return Outcome::Stop(Fault::MixedTranslation);
-    }
-    let (_, entry) = match translate(partition, address, access) {
+    let (real, entry) = match translate(partition, address, access) {
         Ok(found) => found,
         // An emulated device (I/O address-map translation) behind the guest's own mapping, or none.
         Err(Outcome::Stop(Fault::OutsideMemory { address: physical })) if data => {
@@ -201,6 +261,9 @@ pub fn tlb_miss(system: &mut System, index: usize, address: u32, data: bool, sto
         }
         Err(outcome) => return outcome,
     };
+    if mixed(partition) {
+        return shadow_mixed(system, index, address, real, entry);
+    }
     let Some(entry) = entry else {
         // Untranslated, and the one-to-one map missed: an emulated device, or outside its memory.
         let partition = &mut system.partitions[index];
@@ -238,12 +301,88 @@ pub fn tlb_miss(system: &mut System, index: usize, address: u32, data: bool, sto
         lo: real_page | attributes,
         tid: shadow_tid(partition.index),
     };
+    install(system, shadow);
+    Outcome::Resume
+}
+
+/// Writes a shadow entry into the next shadow slot of the real TLB (round robin).
+fn install(system: &mut System, shadow: Entry) {
     let slot = usize::from(system.next_shadow_slot).max(usize::from(system.first_shadow_slot));
     system.next_shadow_slot =
         if slot + 1 >= tlb::ENTRIES { system.first_shadow_slot } else { slot as u8 + 1 };
     tlb::write(slot, shadow, shadow.tid);
+}
+
+/// A zone field of the real ZPR under which the real 405, in user mode, applies an entry's EX and WR
+/// (01 or 10).
+fn honouring_zone(real_zpr: u32) -> Option<u32> {
+    (0..16).find(|zone| matches!((real_zpr >> (30 - 2 * zone)) & 3, 1 | 2))
+}
+
+/// A mixed mode missed at `address`, which the access that missed reaches at `real` (through the
+/// guest's `entry`, or one-to-one): a 4 KiB shadow for it, with EX and WR where fetches and stores
+/// reach the same page by their own side and are allowed there (see the module's documentation).
+fn shadow_mixed(system: &mut System, index: usize, address: u32, real: u32, entry: Option<usize>) -> Outcome {
+    let partition = &system.partitions[index];
+    let page = real & !0xfff;
+    let reaches = |access| matches!(translate(partition, address, access), Ok((other, _)) if other & !0xfff == page);
+    let (fetch, store) = (reaches(Access::Fetch), reaches(Access::Store));
+    let (_, zpr) = real_context(partition);
+    let zone = match honouring_zone(zpr) {
+        Some(zone) => zone,
+        // Every zone gives full access or none: only a page open to both sides can be shadowed.
+        None if fetch && store => 0,
+        None => return Outcome::Stop(Fault::MixedTranslation),
+    };
+    let guest_attributes = entry.map_or(0, |entry| partition.tlb.lo[entry] & (lo::W | lo::I | lo::M | lo::G));
+    let device = if partition.real_address(real).is_none() && partition.real_address(address).is_none() {
+        lo::I | lo::G
+    } else {
+        0
+    };
+    let shadow = Entry {
+        hi: (address & !0xfff) | (hi::SIZE_4K << hi::SIZE_SHIFT) | hi::V,
+        lo: page
+            | (zone << lo::ZSEL_SHIFT)
+            | if fetch { lo::EX } else { 0 }
+            | if store { lo::WR } else { 0 }
+            | guest_attributes
+            | device,
+        tid: shadow_tid(partition.index),
+    };
+    install(system, shadow);
     Outcome::Resume
 }
+
+/// A real DSI or ISI (`data`, `store`) at `address` while the partition runs: in a mixed mode it
+/// may come from a shadow made for the other side, so the page is shadowed again for this access
+/// (which gives the guest its own interrupt if its 405 would raise one); `None` otherwise (the
+/// interrupt is the guest's, as it is). The same instruction faulting again and again needs both
+/// sides of one page: the partition is stopped.
+pub fn storage_fault(system: &mut System, index: usize, address: u32, data: bool, store: bool) -> Option<Outcome> {
+    let partition = &mut system.partitions[index];
+    if !mixed(partition) {
+        return None;
+    }
+    let pc = partition.vcpu.pc;
+    let tlb = &mut partition.tlb;
+    tlb.faults = if tlb.fault_pc == pc { tlb.faults.saturating_add(1) } else { 1 };
+    tlb.fault_pc = pc;
+    if tlb.faults > MIXED_FAULTS_IN_A_ROW {
+        return Some(Outcome::Stop(Fault::MixedTranslation));
+    }
+    flush_shadows(partition.index);
+    let outcome = shadow_for(system, index, address, data, store);
+    if matches!(outcome, Outcome::Reflect(_)) {
+        system.partitions[index].tlb.faults = 0; // the guest takes its own interrupt: that is progress
+    }
+    Some(outcome)
+}
+
+/// Real storage faults one instruction may take in a row in a mixed mode before it is stopped: its
+/// fetch and its access may each find the other side's shadow (twice each with a string access
+/// across two pages); an instruction needing both sides of one page goes on without end.
+const MIXED_FAULTS_IN_A_ROW: u8 = 4;
 
 #[cfg(test)]
 mod tests {
@@ -307,6 +446,76 @@ mod tests {
             translate_data(&p, 0x1000_0000, false),
             Err(Outcome::Stop(Fault::OutsideMemory { address: 0x0200_0000 }))
         );
+    }
+
+    /// A system whose partition 0 is [`partition`] in the mixed mode `msr_bits`, shadows from slot 8.
+    fn mixed_system(msr_bits: u32) -> System {
+        let mut system = System::new();
+        system.partitions[0] = partition();
+        system.partitions[0].vcpu.msr = msr_bits;
+        system.partitions[0].vcpu.pc = 0x0000_2000;
+        system.first_shadow_slot = 8;
+        system
+    }
+
+    fn shadows() -> Vec<Entry> {
+        crate::arch::host::with(|m| m.tlb.iter().copied().filter(|e| e.hi & hi::V != 0 && e.tid == shadow_tid(0)).collect())
+    }
+
+    #[test]
+    fn with_data_translation_alone_a_data_page_is_shadowed_without_ex_where_fetches_go_elsewhere() {
+        let mut system = mixed_system(msr::DR);
+        assert_eq!(tlb_miss(&mut system, 0, 0x1000_0010, true, true), Outcome::Resume);
+        // Fetches at 0x1000_0000 are one-to-one, outside the partition's memory: no EX.
+        let [shadow] = shadows()[..] else { panic!("one shadow expected: {:x?}", shadows()) };
+        assert_eq!(shadow.hi, 0x1000_0000 | (hi::SIZE_4K << hi::SIZE_SHIFT) | hi::V);
+        assert_eq!(shadow.lo & (lo::RPN | lo::EX | lo::WR), ((16 << 20) + 0x0010_0000) | lo::WR);
+    }
+
+    #[test]
+    fn with_data_translation_alone_a_code_page_is_shadowed_one_to_one_without_wr_where_data_misses() {
+        let mut system = mixed_system(msr::DR);
+        assert_eq!(tlb_miss(&mut system, 0, 0x0000_2000, false, false), Outcome::Resume);
+        let shadow = shadows()[0];
+        assert_eq!(shadow.lo & (lo::RPN | lo::EX | lo::WR), (16 << 20) + 0x2000 | lo::EX, "{shadow:x?}");
+        // A store there finds the fetch's shadow: shadowed again, the guest gets its own data TLB miss.
+        assert_eq!(
+            storage_fault(&mut system, 0, 0x0000_2004, true, true),
+            Some(Outcome::Reflect(Interrupt::DataTlbMiss { dear: 0x0000_2004, esr: esr::DST }))
+        );
+    }
+
+    #[test]
+    fn a_page_both_sides_reach_alike_gets_ex_and_wr() {
+        let mut system = mixed_system(msr::IR);
+        // The guest's entry 3 maps EA 0x0010_0000 onto itself: fetches through it, data one-to-one.
+        system.partitions[0].tlb.hi[3] = 0x0010_0000 | (2 << hi::SIZE_SHIFT) | hi::V;
+        assert_eq!(tlb_miss(&mut system, 0, 0x0010_1000, false, false), Outcome::Resume);
+        assert_eq!(shadows()[0].lo & (lo::EX | lo::WR), lo::EX | lo::WR);
+    }
+
+    #[test]
+    fn an_instruction_needing_both_translations_of_its_page_is_stopped_not_looped() {
+        let mut system = mixed_system(msr::IR);
+        // Fetched through entry 3 (EA 0x4000 → guest page 0x0010_0000), storing one-to-one to 0x4000.
+        system.partitions[0].tlb.hi[3] = 0x0000_4000 | (2 << hi::SIZE_SHIFT) | hi::V;
+        system.partitions[0].vcpu.pc = 0x0000_4000;
+        let outcomes: Vec<_> = (0..6).map(|n| storage_fault(&mut system, 0, 0x0000_4000, n % 2 == 0, true)).collect();
+        assert!(outcomes[..4].iter().all(|o| *o == Some(Outcome::Resume)), "{outcomes:?}");
+        assert_eq!(outcomes[4], Some(Outcome::Stop(Fault::MixedTranslation)));
+    }
+
+    #[test]
+    fn shadows_of_a_mixed_mode_go_when_the_mode_changes() {
+        let mut system = mixed_system(msr::DR);
+        translation_changed(&mut system.partitions[0]);
+        assert_eq!(tlb_miss(&mut system, 0, 0x1000_0010, true, false), Outcome::Resume);
+        assert_eq!(shadows().len(), 1);
+        let partition = &mut system.partitions[0];
+        partition.vcpu.msr = msr::IR | msr::DR;
+        translation_changed(partition);
+        assert!(shadows().is_empty());
+        assert_eq!(partition.tlb.shadow_key, FULL_TRANSLATION);
     }
 
     #[test]

@@ -39,7 +39,8 @@ pub enum Outcome {
 pub enum Fault {
     /// A TLB instruction, in a microvisor built without the `tlb-virt` feature.
     NeedsTlbVirt,
-    /// MSR[IR] and MSR[DR] differ while the guest uses its virtual TLB (not virtualized).
+    /// With MSR[IR] ≠ MSR[DR], one instruction needs a page both through the guest's entries and
+    /// one-to-one, to different pages (the real 405 has one TLB for both).
     MixedTranslation,
     /// A valid 1 KiB TLB entry used (QEMU cannot map pages below 4 KiB).
     TinyPage,
@@ -68,7 +69,7 @@ impl Fault {
     pub fn describe(&self) -> &'static str {
         match self {
             Fault::NeedsTlbVirt => "TLB instruction needs the tlb-virt feature",
-            Fault::MixedTranslation => "MSR[IR] and MSR[DR] differ with translation (not virtualized)",
+            Fault::MixedTranslation => "fetch and access need one page translated two ways (MSR[IR] != MSR[DR])",
             Fault::TinyPage => "1 KiB TLB page (unsupported)",
             Fault::LittleEndianPage => "little-endian TLB page (unsupported)",
             Fault::OutsideMemory { .. } => "access outside its memory",
