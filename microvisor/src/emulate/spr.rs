@@ -78,6 +78,9 @@ pub fn mtspr(partition: &mut Partition, word: u32) -> Outcome {
         0 => return program(esr::PPR),
         // The time base is the board's wall clock, shared by all partitions: writes are ignored.
         spr::TBL_WRITE | spr::TBU_WRITE => {}
+        // An OS that reloads PID on every return from an interrupt mostly writes the one it has:
+        // its shadows stay.
+        spr::PID if vcpu.pid == value as u8 => {}
         spr::PID => {
             vcpu.pid = value as u8;
             crate::address_space::pid_changed(partition);
@@ -176,5 +179,23 @@ mod tests {
             let _ = mtspr(&mut p, encode::mtspr(spr::DBSR, 3));
             assert_eq!(p.vcpu[Spr::Dbsr], left, "after writing {written:#x}");
         }
+    }
+
+    #[test]
+    #[cfg(feature = "tlb-virt")]
+    fn rewriting_the_same_pid_keeps_the_shadows_and_another_pid_flushes_them() {
+        use crate::arch::ppc405::tlb::{self, hi, Entry};
+        let mut p = partition();
+        p.vcpu.pid = 7;
+        let shadow = Entry { hi: 0x1000_0000 | hi::V, lo: 0, tid: crate::address_space::shadow_tid(0) };
+        tlb::write(20, shadow, 0);
+        let valid = || crate::arch::host::with(|m| m.tlb[20].hi & hi::V != 0);
+        p.vcpu.gpr[3] = 7;
+        let _ = mtspr(&mut p, encode::mtspr(spr::PID, 3));
+        assert!(valid(), "same PID: shadow kept");
+        p.vcpu.gpr[3] = 8;
+        let _ = mtspr(&mut p, encode::mtspr(spr::PID, 3));
+        assert!(!valid(), "new PID: shadow flushed");
+        assert_eq!(p.vcpu.pid, 8);
     }
 }
