@@ -129,6 +129,8 @@ static inline uint32_t hash_word(uint32_t hash, uint32_t word)
 #define SECTION_INTERRUPTS 2u
 #define SECTION_RANDOM 4u
 #define SECTION_MMU 8u
+#define SECTION_MMU_RANDOM 16u
+#define SECTION_MMU_VERBOSE 32u /* with SECTION_MMU_RANDOM: print what each seed hashes */
 
 struct conformance_config {
     uint32_t magic;      /* "CONF" */
@@ -142,5 +144,6 @@ void run_fixed(void);
 void run_interrupts(void);
 void run_random(uint32_t first_seed, uint32_t seeds);
 void run_mmu(void);
+void run_mmu_random(uint32_t first_seed, uint32_t seeds);
 
 #endif

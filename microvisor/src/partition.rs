@@ -22,7 +22,8 @@ use irfm::image::Device;
 /// say, in user mode too (PPC405 manual 7.5.2). The one-to-one entries all use zone 0.
 pub const GUEST_ZPR: u32 = 0x4000_0000;
 /// The zone of the IRFM pages (feature `irfm`): open (01) in the guest's supervisor mode, closed
-/// (00) in its user mode. A guest with `tlb-virt` cannot use this zone for its own pages.
+/// (00) in its user mode. A para-virtual guest with `tlb-virt` cannot use this zone for its own
+/// pages; a fully virtualized one, which has no IRFM pages, can.
 pub const IRFM_ZONE: u8 = 15;
 
 /// `zpr` with the IRFM zone set for the guest's mode.

@@ -67,7 +67,8 @@ pub enum Interrupt {
         /// DST for a store, else 0.
         esr: u32,
     },
-    /// Instruction TLB miss (0x1200).
+    /// Instruction TLB miss (0x1200). DEAR ← the fetch address and ESR ← 0, as QEMU 7.2's 405 does
+    /// (the manual leaves both unchanged).
     InstructionTlbMiss,
     /// External input through the UIC (0x0500).
     External,
@@ -138,6 +139,10 @@ pub fn deliver(vcpu: &mut Vcpu, interrupt: Interrupt) {
         }
         Interrupt::InstructionStorage { esr } => vcpu[Spr::Esr] = esr,
         Interrupt::Alignment { dear } => vcpu[Spr::Dear] = dear,
+        Interrupt::InstructionTlbMiss => {
+            vcpu[Spr::Dear] = vcpu.pc;
+            vcpu[Spr::Esr] = 0;
+        }
         Interrupt::MachineCheck => vcpu[Spr::Esr] = esr::MCI,
         _ => {}
     }

@@ -5,6 +5,7 @@ use system_image::PartitionSpec;
 use system_tests::{boot_for, image, pack, patch_symbol};
 
 const MMU: u32 = 8;
+const MMU_RANDOM: u32 = 16;
 
 fn conformance(sections: u32) -> std::path::PathBuf {
     let mut config = Vec::new();
@@ -24,6 +25,31 @@ fn the_mmu_section_prints_the_same_natively_and_with_tlb_virt() {
     let _ = std::fs::remove_file(system);
     assert_eq!(virtualized.uart0, native.uart0);
     println!("mmu section: {} lines compared", native.uart0.lines().count());
+}
+
+/// Seeds of the randomized TLB section: 1000 by default, more with `CONFORMANCE_MMU_SEEDS`.
+fn mmu_seeds() -> u32 {
+    std::env::var("CONFORMANCE_MMU_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(1000)
+}
+
+#[test]
+#[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
+fn randomized_tlb_use_prints_the_same_hashes_natively_and_with_tlb_virt() {
+    let seeds = mmu_seeds();
+    let mut config = Vec::new();
+    for word in [0x434f_4e46u32, MMU_RANDOM, 1, seeds] {
+        config.extend_from_slice(&word.to_be_bytes());
+    }
+    let guest = patch_symbol(&image("conformance"), "conformance_config", &config);
+    let native = boot_for(&guest, 30 + u64::from(seeds) / 100);
+    let system = pack(&image("microvisor-tlb-virt"), &[PartitionSpec::full(&guest)]);
+    let virtualized = boot_for(&system, 30 + u64::from(seeds) / 100);
+    let _ = std::fs::remove_file(system);
+    let summary = format!("mmu random: {seeds} seeds, combined hash");
+    assert!(native.uart0.contains(&summary), "{}", native.uart0);
+    let differing: Vec<_> = native.uart0.lines().zip(virtualized.uart0.lines()).filter(|(n, v)| n != v).take(5).collect();
+    assert!(differing.is_empty() && native.uart0 == virtualized.uart0, "first differences: {differing:?}");
+    println!("randomized TLB use: {seeds} seeds compared, native and virtualized hashes identical");
 }
 
 #[test]

@@ -43,6 +43,11 @@ pub fn translation_changed(partition: &mut Partition) {
     }
 }
 
+/// The guest wrote ZPR: only the IRFM zone follows.
+pub fn zpr_changed(partition: &mut Partition) {
+    translation_changed(partition);
+}
+
 /// The guest changed PID: nothing depends on it.
 pub fn pid_changed(_partition: &mut Partition) {}
 

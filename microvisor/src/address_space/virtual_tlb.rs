@@ -3,8 +3,9 @@
 //! PPC405 user's manual, chapter 7. The guest manages its virtual TLB with the TLB instructions
 //! (`emulate::tlb`); while it runs with translation on (MSR[IR] or MSR[DR]), the real TLB holds
 //! *shadow* entries derived from it, installed when the real TLB misses:
-//! - the guest's entry is looked up as the 405 would (valid, TID 0 or equal to the virtual PID,
-//!   lowest index first);
+//! - the guest's entry is looked up as QEMU's 405 does (valid, TID 0 or equal to the virtual PID,
+//!   lowest index first, and where an entry refuses the access the next matching one is tried:
+//!   [`search`]);
 //! - its guest-physical page is mapped onto the partition's real memory, or onto a device window the
 //!   partition was granted, never elsewhere: a guest entry pointing at memory it does not own stops
 //!   the partition when it is used;
@@ -23,15 +24,17 @@
 //! Shadows are flushed when the guest writes its TLB (`tlbwe`, `tlbia`) or its PID; a guest in
 //! (virtual) real mode runs on the one-to-one map of `partition`.
 //!
-//! With MSR[IR] ≠ MSR[DR] (a *mixed* mode: fetches translated and data not, or the other way round)
-//! one side goes through the guest's entries and the other is one-to-one, while the real 405 has a
-//! single TLB for both. A shadow is then a 4 KiB page made for the access that missed, whose EX and
-//! WR say whether fetches and stores reach the same page through their own side; where they do not,
+//! Two cases serve kinds of access differently on one page, while the real 405 has a single TLB for
+//! all of them: MSR[IR] ≠ MSR[DR] (a *mixed* mode: fetches translated and data not, or the other way
+//! round), and guest entries that overlap (an entry that refuses a fetch or a store hands it to the
+//! next). There the shadow is *precise*: a 4 KiB page made for the access that missed, whose EX and
+//! WR say whether fetches and stores reach the same page and are allowed there; where they are not,
 //! they fault on the real TLB and the page is shadowed again for them ([`storage_fault`]). Loads
-//! cannot be made to fault, so a load from a page that its two sides map differently reads the page
-//! last shadowed for it. An instruction that needs both sides of one such page (fetched from it and
-//! storing to it) cannot run, and stops the partition with a report. Mixed shadows depend on MSR[PR]
-//! and ZPR too: they are flushed when the mode, PR or ZPR change.
+//! cannot be made to fault, so a load from a page that loads and the missed access reach
+//! differently reads the page last shadowed for it. An instruction that needs two translations of
+//! one such page (fetched from it and storing to it) cannot run, and stops the partition with a
+//! report. Precise shadows depend on MSR[PR] and ZPR: they are flushed when the mode, PR or ZPR
+//! change.
 //!
 //! Limits (`docs/instructions.md`): 1 KiB and little-endian pages are refused with a report (QEMU
 //! cannot map them).
@@ -62,6 +65,9 @@ pub struct Tlb {
     pub faults: u8,
     /// Where the last real storage fault in a mixed mode happened.
     pub fault_pc: u32,
+    /// Two valid entries have overlapped since the last `tlbia` (whatever their TIDs): only then
+    /// does a miss look for entries other than the one that serves it.
+    pub overlaps: bool,
 }
 
 impl Tlb {
@@ -74,14 +80,35 @@ impl Tlb {
         shadow_key: FULL_TRANSLATION,
         faults: 0,
         fault_pc: 0,
+        overlaps: false,
     };
 
-    /// The index of the entry that translates `address` for process `pid`, if any.
+    /// Notes that TLBHI of entry `slot` was written: whether it now overlaps another valid entry.
+    pub fn hi_written(&mut self, slot: usize) {
+        let tag = self.hi[slot];
+        if tag & hi::V != 0 {
+            let bytes = page_bytes((tag & hi::SIZE) >> hi::SIZE_SHIFT);
+            let others = (0..ENTRIES).filter(|&other| other != slot).any(|other| {
+                let other_tag = self.hi[other];
+                let mask = !(page_bytes((other_tag & hi::SIZE) >> hi::SIZE_SHIFT).max(bytes) - 1);
+                other_tag & hi::V != 0 && (tag & hi::EPN & mask) == (other_tag & hi::EPN & mask)
+            });
+            self.overlaps |= others;
+        }
+    }
+
+    /// The index of the first entry that translates `address` for process `pid`, if any.
     pub fn find(&self, address: u32, pid: u8) -> Option<usize> {
-        (0..ENTRIES).find(|&index| {
+        self.matching(address, pid, 4).next()
+    }
+
+    /// The entries, lowest index first, that cover any of the `bytes` (a page size) at `address`
+    /// for process `pid`.
+    fn matching(&self, address: u32, pid: u8, bytes: u32) -> impl Iterator<Item = usize> + '_ {
+        (0..ENTRIES).filter(move |&index| {
             let tag = self.hi[index];
             let tid = self.tid[index];
-            let mask = !(page_bytes((tag & hi::SIZE) >> hi::SIZE_SHIFT) - 1);
+            let mask = !(page_bytes((tag & hi::SIZE) >> hi::SIZE_SHIFT).max(bytes) - 1);
             tag & hi::V != 0 && (tid == 0 || tid == pid) && (address & mask) == (tag & hi::EPN & mask)
         })
     }
@@ -98,6 +125,15 @@ fn translating(partition: &Partition) -> bool {
 
 /// [`mode_key`] of MSR[IR] = MSR[DR] = 1 in supervisor mode.
 const FULL_TRANSLATION: u8 = 3;
+
+/// Bit of [`Tlb::shadow_key`]: the partition's shadows are precise (`shadow_precise`), every one of
+/// them, until the next flush that a change of mode, PR or ZPR makes.
+const PRECISE: u8 = 0x80;
+
+/// The zone of precise shadows, and the real ZPR while they are used: zone 0 = 01 (EX and WR
+/// apply, in user mode too), the others closed (no precise shadow uses them).
+const PRECISE_ZONE: u32 = 0;
+const PRECISE_ZPR: u32 = 0x4000_0000;
 
 /// MSR[PR, IR, DR] in one byte: IR → 2, DR → 1, PR → 4.
 const fn mode_key(msr_value: u32) -> u8 {
@@ -127,41 +163,51 @@ pub const fn real_zpr(guest_zpr: u32, user: bool) -> u32 {
 /// The real PID and ZPR the partition runs with.
 pub fn real_context(partition: &Partition) -> (u8, u32) {
     let user = partition.vcpu.user_mode();
-    let (pid, zpr) = if translating(partition) {
+    let (pid, zpr) = if translating(partition) && partition.tlb.shadow_key & PRECISE != 0 {
+        (shadow_tid(partition.index), PRECISE_ZPR)
+    } else if translating(partition) {
         let zpr = partition.vcpu[crate::vcpu::Spr::Zpr];
         (shadow_tid(partition.index), real_zpr(zpr, user))
     } else {
         (tid(usize::from(partition.index)), GUEST_ZPR)
     };
-    let zpr = if cfg!(feature = "irfm") { crate::partition::with_irfm_zone(zpr, user) } else { zpr };
+    // Only a para-virtual partition has IRFM pages: a fully virtualized one keeps all 16 zones.
+    let irfm_pages = cfg!(feature = "irfm") && partition.mode != irfm::image::Mode::Full;
+    let zpr = if irfm_pages { crate::partition::with_irfm_zone(zpr, user) } else { zpr };
     (pid, zpr)
 }
 
-/// The guest changed MSR[PR, IR, DR] or ZPR: load the real PID and ZPR that now apply. Shadows made
-/// in a mixed mode serve only that mode (with that PR and ZPR), and a mixed mode cannot use the
-/// others': they go when the guest enters another translated mode than the one they were made in,
-/// or changes ZPR in a mixed mode.
+/// The guest changed MSR[PR, IR, DR]: load the real PID and ZPR that now apply. Precise shadows serve
+/// only the mode (PR included) they were made in, and a mixed mode cannot use the others: they go
+/// when the guest enters another translated mode. (Plain shadows serve both PR values through the
+/// real ZPR; in real mode no shadow is used, so they wait for the guest's return.)
 pub fn translation_changed(partition: &mut Partition) {
     let key = mode_key(partition.vcpu.msr);
-    if key & 3 != 0 {
-        let stale = mixed_key(key) || mixed_key(partition.tlb.shadow_key);
-        if stale && (key != partition.tlb.shadow_key || mixed_key(key)) {
+    let made = partition.tlb.shadow_key;
+    if key & 3 != 0 && key != made & !PRECISE {
+        if made & PRECISE != 0 || mixed_key(key) {
             flush_shadows(partition.index);
         }
         partition.tlb.shadow_key = key;
-    } else if mixed_key(partition.tlb.shadow_key) {
-        // Untranslated now, and the next translated mode might see other ZPR or entries: start afresh.
-        flush_shadows(partition.index);
-        partition.tlb.shadow_key = FULL_TRANSLATION;
     }
     let (pid, zpr) = real_context(partition);
     real::set_pid(pid);
     real::set_zpr(zpr);
 }
 
+/// The guest wrote ZPR: precise shadows, which were worked out with the old one, go.
+pub fn zpr_changed(partition: &mut Partition) {
+    if partition.tlb.shadow_key & PRECISE != 0 {
+        flush_shadows(partition.index);
+        partition.tlb.shadow_key &= !PRECISE;
+    }
+    translation_changed(partition);
+}
+
 /// The guest changed its PID: shadows made for the old one go.
 pub fn pid_changed(partition: &mut Partition) {
     flush_shadows(partition.index);
+    partition.tlb.shadow_key &= !PRECISE;
     translation_changed(partition);
 }
 
@@ -185,44 +231,60 @@ fn owned(partition: &Partition, physical: u32) -> Option<u32> {
         .or_else(|| in_granted_window(partition, physical).then_some(physical))
 }
 
-/// Translates an access at `address` as the guest's own 405 would: (real address, the guest entry).
-fn translate(partition: &Partition, address: u32, access: Access) -> Result<(u32, Option<usize>), Outcome> {
+/// What an access gets: (its real address, the guest entry that served it), or what the guest gets
+/// instead.
+type Translation = Result<(u32, Option<usize>), Outcome>;
+
+/// Translates an access at `address` as the guest's own 405 does, as QEMU 7.2 models it (PPC405
+/// manual 7.5 leaves several matching entries undefined): every entry that matches the address and
+/// PID is tried, lowest index first, and the first that allows the access serves it. Each one that
+/// does not leaves its mark in ESR (DIZ for a zone fault, 0 for a missing EX or WR), even when a
+/// later one serves the access; the last mark is the fault's when none does. Returns the mark too.
+fn search(partition: &Partition, address: u32, access: Access) -> (Translation, Option<u32>) {
     let relocate = if access == Access::Fetch { msr::IR } else { msr::DR };
     let vcpu = &partition.vcpu;
     if vcpu.msr & relocate == 0 {
-        return owned(partition, address)
-            .map(|real| (real, None))
-            .ok_or(Outcome::Stop(Fault::OutsideMemory { address }));
+        let real = owned(partition, address).map(|real| (real, None));
+        return (real.ok_or(Outcome::Stop(Fault::OutsideMemory { address })), None);
+    }
+    let tlb = &partition.tlb;
+    let user = vcpu.user_mode();
+    let mut mark = None;
+    for index in tlb.matching(address, vcpu.pid, 4) {
+        let data = tlb.lo[index];
+        let zone = (vcpu[crate::vcpu::Spr::Zpr] >> (30 - 2 * ((data >> lo::ZSEL_SHIFT) & 0xf))) & 3;
+        let allowed = match zone {
+            0 if user => false,
+            3 => true,
+            2 if !user => true,
+            _ => match access {
+                Access::Fetch => data & lo::EX != 0,
+                Access::Store => data & lo::WR != 0,
+                Access::Load => true,
+            },
+        };
+        if !allowed {
+            mark = Some(if zone == 0 && user { esr::DIZ } else { 0 });
+            continue;
+        }
+        let mask = page_bytes((tlb.hi[index] & hi::SIZE) >> hi::SIZE_SHIFT) - 1;
+        let physical = (data & lo::RPN & !mask) | (address & mask);
+        let real = owned(partition, physical).map(|real| (real, Some(index)));
+        return (real.ok_or(Outcome::Stop(Fault::OutsideMemory { address: physical })), mark);
     }
     let store = if access == Access::Store { esr::DST } else { 0 };
-    let tlb = &partition.tlb;
-    let Some(index) = tlb.find(address, vcpu.pid) else {
-        return Err(Outcome::Reflect(match access {
-            Access::Fetch => Interrupt::InstructionTlbMiss,
-            _ => Interrupt::DataTlbMiss { dear: address, esr: store },
-        }));
+    let interrupt = match (mark, access) {
+        (None, Access::Fetch) => Interrupt::InstructionTlbMiss,
+        (None, _) => Interrupt::DataTlbMiss { dear: address, esr: store },
+        (Some(esr), Access::Fetch) => Interrupt::InstructionStorage { esr },
+        (Some(esr), _) => Interrupt::DataStorage { dear: address, esr: esr | store },
     };
-    let data = tlb.lo[index];
-    let zone = (vcpu[crate::vcpu::Spr::Zpr] >> (30 - 2 * ((data >> lo::ZSEL_SHIFT) & 0xf))) & 3;
-    let user = vcpu.user_mode();
-    if user && zone == 0 {
-        return Err(Outcome::Reflect(match access {
-            Access::Fetch => Interrupt::InstructionStorage { esr: esr::DIZ },
-            _ => Interrupt::DataStorage { dear: address, esr: esr::DIZ | store },
-        }));
-    }
-    let full = zone == 3 || (!user && zone == 2);
-    if !full && access == Access::Store && data & lo::WR == 0 {
-        return Err(Outcome::Reflect(Interrupt::DataStorage { dear: address, esr: esr::DST }));
-    }
-    if !full && access == Access::Fetch && data & lo::EX == 0 {
-        return Err(Outcome::Reflect(Interrupt::InstructionStorage { esr: 0 }));
-    }
-    let mask = page_bytes((tlb.hi[index] & hi::SIZE) >> hi::SIZE_SHIFT) - 1;
-    let physical = (data & lo::RPN & !mask) | (address & mask);
-    owned(partition, physical)
-        .map(|real| (real, Some(index)))
-        .ok_or(Outcome::Stop(Fault::OutsideMemory { address: physical }))
+    (Err(Outcome::Reflect(interrupt)), mark)
+}
+
+/// [`search`]'s translation alone.
+fn translate(partition: &Partition, address: u32, access: Access) -> Translation {
+    search(partition, address, access).0
 }
 
 /// The real address of a guest data access at effective address `address`, or what the guest gets
@@ -251,7 +313,8 @@ fn shadow_for(system: &mut System, index: usize, address: u32, data: bool, store
         (true, false) => Access::Load,
         (true, true) => Access::Store,
     };
-    let (real, entry) = match translate(partition, address, access) {
+    let (translation, mark) = search(partition, address, access);
+    let (real, entry) = match translation {
         Ok(found) => found,
         // An emulated device (I/O address-map translation) behind the guest's own mapping, or none.
         Err(Outcome::Stop(Fault::OutsideMemory { address: physical })) if data => {
@@ -261,8 +324,13 @@ fn shadow_for(system: &mut System, index: usize, address: u32, data: bool, store
         }
         Err(outcome) => return outcome,
     };
-    if mixed(partition) {
-        return shadow_mixed(system, index, address, real, entry);
+    if let Some(mark) = mark {
+        // Entries before the one that serves the access refused it: QEMU leaves their mark in ESR.
+        system.partitions[index].vcpu[crate::vcpu::Spr::Esr] = mark;
+    }
+    let partition = &system.partitions[index];
+    if mixed(partition) || partition.tlb.shadow_key & PRECISE != 0 {
+        return shadow_precise(system, index, address, real, entry);
     }
     let Some(entry) = entry else {
         // Untranslated, and the one-to-one map missed: an emulated device, or outside its memory.
@@ -279,9 +347,21 @@ fn shadow_for(system: &mut System, index: usize, address: u32, data: bool, store
     }
     let guest_mask = page_bytes(size) - 1;
     let physical = (data_word & lo::RPN & !guest_mask) | (address & guest_mask);
-    // The largest page, no larger than the guest's, around the address that the partition owns whole.
+    // The largest page, no larger than the guest's, around the address that the partition owns whole
+    // and that no other entry of the guest overlaps (where one does, an access this entry refuses
+    // may be another's: QEMU tries them all).
+    let overlapped = |bytes: u32| {
+        partition.tlb.matching(address & !(bytes - 1), partition.vcpu.pid, bytes).any(|other| other != entry)
+    };
+    let crowded = partition.tlb.overlaps && overlapped(page_bytes(size));
+    if crowded && overlapped(page_bytes(1)) {
+        return shadow_precise(system, index, address, real, Some(entry));
+    }
     let Some(shadow_size) = (1..=size).rev().find(|&candidate| {
         let bytes = page_bytes(candidate);
+        if crowded && overlapped(bytes) {
+            return false;
+        }
         let first = physical & !(bytes - 1);
         let Some(last) = first.checked_add(bytes - 1) else { return false };
         let (Some(start), Some(end)) = (owned(partition, first), owned(partition, last)) else {
@@ -313,27 +393,25 @@ fn install(system: &mut System, shadow: Entry) {
     tlb::write(slot, shadow, shadow.tid);
 }
 
-/// A zone field of the real ZPR under which the real 405, in user mode, applies an entry's EX and WR
-/// (01 or 10).
-fn honouring_zone(real_zpr: u32) -> Option<u32> {
-    (0..16).find(|zone| matches!((real_zpr >> (30 - 2 * zone)) & 3, 1 | 2))
-}
-
-/// A mixed mode missed at `address`, which the access that missed reaches at `real` (through the
-/// guest's `entry`, or one-to-one): a 4 KiB shadow for it, with EX and WR where fetches and stores
-/// reach the same page by their own side and are allowed there (see the module's documentation).
-fn shadow_mixed(system: &mut System, index: usize, address: u32, real: u32, entry: Option<usize>) -> Outcome {
+/// A *precise* shadow for an access at `address` that reaches `real` (through the guest's `entry`, or
+/// one-to-one), where the kinds of access may be served differently: in a mixed mode, or where
+/// several guest entries cover the page. A 4 KiB page, with EX and WR only where fetches and stores
+/// reach the same page and are allowed there, worked out for the current MSR[PR] and ZPR (see the
+/// module's documentation): such shadows go when those change.
+fn shadow_precise(system: &mut System, index: usize, address: u32, real: u32, entry: Option<usize>) -> Outcome {
+    let partition = &mut system.partitions[index];
+    if partition.tlb.shadow_key & PRECISE == 0 {
+        // Plain shadows lean on the real ZPR, which precise ones replace (PRECISE_ZPR): they go.
+        flush_shadows(partition.index);
+        partition.tlb.shadow_key |= PRECISE;
+        let (pid, zpr) = real_context(partition);
+        real::set_pid(pid);
+        real::set_zpr(zpr);
+    }
     let partition = &system.partitions[index];
     let page = real & !0xfff;
     let reaches = |access| matches!(translate(partition, address, access), Ok((other, _)) if other & !0xfff == page);
     let (fetch, store) = (reaches(Access::Fetch), reaches(Access::Store));
-    let (_, zpr) = real_context(partition);
-    let zone = match honouring_zone(zpr) {
-        Some(zone) => zone,
-        // Every zone gives full access or none: only a page open to both sides can be shadowed.
-        None if fetch && store => 0,
-        None => return Outcome::Stop(Fault::MixedTranslation),
-    };
     let guest_attributes = entry.map_or(0, |entry| partition.tlb.lo[entry] & (lo::W | lo::I | lo::M | lo::G));
     let device = if partition.real_address(real).is_none() && partition.real_address(address).is_none() {
         lo::I | lo::G
@@ -343,7 +421,7 @@ fn shadow_mixed(system: &mut System, index: usize, address: u32, real: u32, entr
     let shadow = Entry {
         hi: (address & !0xfff) | (hi::SIZE_4K << hi::SIZE_SHIFT) | hi::V,
         lo: page
-            | (zone << lo::ZSEL_SHIFT)
+            | (PRECISE_ZONE << lo::ZSEL_SHIFT)
             | if fetch { lo::EX } else { 0 }
             | if store { lo::WR } else { 0 }
             | guest_attributes
@@ -354,14 +432,14 @@ fn shadow_mixed(system: &mut System, index: usize, address: u32, real: u32, entr
     Outcome::Resume
 }
 
-/// A real DSI or ISI (`data`, `store`) at `address` while the partition runs: in a mixed mode it
-/// may come from a shadow made for the other side, so the page is shadowed again for this access
-/// (which gives the guest its own interrupt if its 405 would raise one); `None` otherwise (the
-/// interrupt is the guest's, as it is). The same instruction faulting again and again needs both
-/// sides of one page: the partition is stopped.
+/// A real DSI or ISI (`data`, `store`) at `address` while the partition runs: with precise shadows
+/// (a mixed mode, or guest entries that overlap) it may come from a shadow made for another kind of
+/// access, so the page is shadowed again for this one (which gives the guest its own interrupt if
+/// its 405 would raise one); `None` otherwise (the interrupt is the guest's, as it is). The same
+/// instruction faulting again and again needs two translations of one page: it is stopped.
 pub fn storage_fault(system: &mut System, index: usize, address: u32, data: bool, store: bool) -> Option<Outcome> {
     let partition = &mut system.partitions[index];
-    if !mixed(partition) {
+    if partition.tlb.shadow_key & PRECISE == 0 {
         return None;
     }
     let pc = partition.vcpu.pc;
@@ -448,8 +526,8 @@ mod tests {
         );
     }
 
-    /// A system whose partition 0 is [`partition`] in the mixed mode `msr_bits`, shadows from slot 8.
-    fn mixed_system(msr_bits: u32) -> System {
+    /// A system whose partition 0 is [`partition`] with MSR[PR, IR, DR] = `msr_bits`, shadows from slot 8.
+    fn system_in(msr_bits: u32) -> System {
         let mut system = System::new();
         system.partitions[0] = partition();
         system.partitions[0].vcpu.msr = msr_bits;
@@ -464,7 +542,7 @@ mod tests {
 
     #[test]
     fn with_data_translation_alone_a_data_page_is_shadowed_without_ex_where_fetches_go_elsewhere() {
-        let mut system = mixed_system(msr::DR);
+        let mut system = system_in(msr::DR);
         assert_eq!(tlb_miss(&mut system, 0, 0x1000_0010, true, true), Outcome::Resume);
         // Fetches at 0x1000_0000 are one-to-one, outside the partition's memory: no EX.
         let [shadow] = shadows()[..] else { panic!("one shadow expected: {:x?}", shadows()) };
@@ -474,7 +552,7 @@ mod tests {
 
     #[test]
     fn with_data_translation_alone_a_code_page_is_shadowed_one_to_one_without_wr_where_data_misses() {
-        let mut system = mixed_system(msr::DR);
+        let mut system = system_in(msr::DR);
         assert_eq!(tlb_miss(&mut system, 0, 0x0000_2000, false, false), Outcome::Resume);
         let shadow = shadows()[0];
         assert_eq!(shadow.lo & (lo::RPN | lo::EX | lo::WR), (16 << 20) + 0x2000 | lo::EX, "{shadow:x?}");
@@ -487,7 +565,7 @@ mod tests {
 
     #[test]
     fn a_page_both_sides_reach_alike_gets_ex_and_wr() {
-        let mut system = mixed_system(msr::IR);
+        let mut system = system_in(msr::IR);
         // The guest's entry 3 maps EA 0x0010_0000 onto itself: fetches through it, data one-to-one.
         system.partitions[0].tlb.hi[3] = 0x0010_0000 | (2 << hi::SIZE_SHIFT) | hi::V;
         assert_eq!(tlb_miss(&mut system, 0, 0x0010_1000, false, false), Outcome::Resume);
@@ -496,10 +574,12 @@ mod tests {
 
     #[test]
     fn an_instruction_needing_both_translations_of_its_page_is_stopped_not_looped() {
-        let mut system = mixed_system(msr::IR);
+        let mut system = system_in(msr::IR);
         // Fetched through entry 3 (EA 0x4000 → guest page 0x0010_0000), storing one-to-one to 0x4000.
         system.partitions[0].tlb.hi[3] = 0x0000_4000 | (2 << hi::SIZE_SHIFT) | hi::V;
         system.partitions[0].vcpu.pc = 0x0000_4000;
+        translation_changed(&mut system.partitions[0]);
+        assert_eq!(tlb_miss(&mut system, 0, 0x0000_4000, false, false), Outcome::Resume);
         let outcomes: Vec<_> = (0..6).map(|n| storage_fault(&mut system, 0, 0x0000_4000, n % 2 == 0, true)).collect();
         assert!(outcomes[..4].iter().all(|o| *o == Some(Outcome::Resume)), "{outcomes:?}");
         assert_eq!(outcomes[4], Some(Outcome::Stop(Fault::MixedTranslation)));
@@ -507,7 +587,7 @@ mod tests {
 
     #[test]
     fn shadows_of_a_mixed_mode_go_when_the_mode_changes() {
-        let mut system = mixed_system(msr::DR);
+        let mut system = system_in(msr::DR);
         translation_changed(&mut system.partitions[0]);
         assert_eq!(tlb_miss(&mut system, 0, 0x1000_0010, true, false), Outcome::Resume);
         assert_eq!(shadows().len(), 1);
@@ -516,6 +596,39 @@ mod tests {
         translation_changed(partition);
         assert!(shadows().is_empty());
         assert_eq!(partition.tlb.shadow_key, FULL_TRANSLATION);
+    }
+
+    #[test]
+    fn an_access_one_entry_refuses_is_served_by_a_later_matching_entry_as_on_qemu() {
+        let mut system = system_in(msr::IR | msr::DR);
+        // Entry 1 covers the same 16 KiB as entry 3, onto another page, without EX.
+        system.partitions[0].tlb.hi[1] = 0x1000_0000 | (2 << hi::SIZE_SHIFT) | hi::V;
+        system.partitions[0].tlb.lo[1] = 0x0020_0000 | lo::WR | (1 << lo::ZSEL_SHIFT);
+        system.partitions[0].tlb.hi_written(1);
+        assert!(system.partitions[0].tlb.overlaps);
+        system.partitions[0].vcpu[crate::vcpu::Spr::Esr] = 0x1234;
+        let partition = &system.partitions[0];
+        assert_eq!(search(partition, 0x1000_0010, Access::Fetch), (Ok(((16 << 20) + 0x0010_0010, Some(3))), Some(0)));
+        assert_eq!(search(partition, 0x1000_0010, Access::Load), (Ok(((16 << 20) + 0x0020_0010, Some(1))), None));
+        // The fetch's shadow is a precise 4 KiB page: EX, no WR (stores go to entry 1's page).
+        assert_eq!(tlb_miss(&mut system, 0, 0x1000_0010, false, false), Outcome::Resume);
+        let [shadow] = shadows()[..] else { panic!("one shadow expected: {:x?}", shadows()) };
+        assert_eq!(shadow.hi & (hi::EPN | hi::SIZE), 0x1000_0000 | (hi::SIZE_4K << hi::SIZE_SHIFT));
+        assert_eq!(shadow.lo & (lo::RPN | lo::EX | lo::WR), ((16 << 20) + 0x0010_0000) | lo::EX);
+        assert_eq!(system.partitions[0].vcpu[crate::vcpu::Spr::Esr], 0, "entry 1's refusal left its mark in ESR");
+        // The store that then faults on the real TLB is shadowed again, through entry 1.
+        assert_eq!(storage_fault(&mut system, 0, 0x1000_0020, true, true), Some(Outcome::Resume));
+        assert_eq!(shadows()[0].lo & (lo::RPN | lo::EX | lo::WR), ((16 << 20) + 0x0020_0000) | lo::WR);
+    }
+
+    #[test]
+    fn a_page_no_other_entry_overlaps_keeps_its_plain_shadow() {
+        let mut system = system_in(msr::IR | msr::DR);
+        assert_eq!(tlb_miss(&mut system, 0, 0x1000_0010, true, false), Outcome::Resume);
+        let [shadow] = shadows()[..] else { panic!("one shadow expected: {:x?}", shadows()) };
+        assert_eq!(shadow.hi & hi::SIZE, 2 << hi::SIZE_SHIFT, "the guest's 16 KiB page");
+        assert_eq!(shadow.lo & (lo::EX | lo::WR | (0xf << lo::ZSEL_SHIFT)), lo::EX | lo::WR | (1 << lo::ZSEL_SHIFT));
+        assert_eq!(system.partitions[0].tlb.shadow_key & PRECISE, 0);
     }
 
     #[test]

@@ -39,8 +39,8 @@ pub enum Outcome {
 pub enum Fault {
     /// A TLB instruction, in a microvisor built without the `tlb-virt` feature.
     NeedsTlbVirt,
-    /// With MSR[IR] ≠ MSR[DR], one instruction needs a page both through the guest's entries and
-    /// one-to-one, to different pages (the real 405 has one TLB for both).
+    /// One instruction needs two translations of one page, for its fetch and for its access (with
+    /// MSR[IR] ≠ MSR[DR], or guest TLB entries that overlap): the real 405 has one TLB for both.
     MixedTranslation,
     /// A valid 1 KiB TLB entry used (QEMU cannot map pages below 4 KiB).
     TinyPage,
@@ -69,7 +69,7 @@ impl Fault {
     pub fn describe(&self) -> &'static str {
         match self {
             Fault::NeedsTlbVirt => "TLB instruction needs the tlb-virt feature",
-            Fault::MixedTranslation => "fetch and access need one page translated two ways (MSR[IR] != MSR[DR])",
+            Fault::MixedTranslation => "fetch and access need one page translated two ways",
             Fault::TinyPage => "1 KiB TLB page (unsupported)",
             Fault::LittleEndianPage => "little-endian TLB page (unsupported)",
             Fault::OutsideMemory { .. } => "access outside its memory",

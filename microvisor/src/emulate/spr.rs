@@ -100,7 +100,7 @@ pub fn mtspr(partition: &mut Partition, word: u32) -> Outcome {
                     // SPRG4–7 are readable in user mode without a trap: the real ones carry the guest's.
                     real::load_user_sprgs(&[vcpu[Spr::Sprg4], vcpu[Spr::Sprg5], vcpu[Spr::Sprg6], vcpu[Spr::Sprg7]]);
                 } else if index == Spr::Zpr as usize {
-                    crate::address_space::translation_changed(partition);
+                    crate::address_space::zpr_changed(partition);
                 }
             }
         }

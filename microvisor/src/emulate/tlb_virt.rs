@@ -31,6 +31,7 @@ pub fn tlbwe(partition: &mut Partition, word: u32) -> Outcome {
         0 => {
             partition.tlb.hi[slot] = value;
             partition.tlb.tid[slot] = partition.vcpu.pid;
+            partition.tlb.hi_written(slot);
         }
         1 => {
             partition.tlb.lo[slot] = value;
@@ -79,6 +80,7 @@ pub fn tlbsx(partition: &mut Partition, word: u32) -> Outcome {
 /// `tlbia`: every entry invalid.
 pub fn tlbia(partition: &mut Partition, _word: u32) -> Outcome {
     partition.tlb.hi.iter_mut().for_each(|tag| *tag &= !hi::V);
+    partition.tlb.overlaps = false;
     flush_shadows(partition.index);
     Outcome::Next
 }
