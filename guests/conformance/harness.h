@@ -131,6 +131,7 @@ static inline uint32_t hash_word(uint32_t hash, uint32_t word)
 #define SECTION_MMU 8u
 #define SECTION_MMU_RANDOM 16u
 #define SECTION_MMU_VERBOSE 32u /* with SECTION_MMU_RANDOM: print what each seed hashes */
+#define SECTION_MMU_NO_ZONE_15 64u /* with SECTION_MMU_RANDOM: no entry in zone 15 (para-virtual runs) */
 
 struct conformance_config {
     uint32_t magic;      /* "CONF" */

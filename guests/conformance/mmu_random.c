@@ -50,6 +50,7 @@ static uint32_t pick(uint32_t n) { return next_random() % n; }
 static uint32_t page_bytes(uint32_t size) { return 1024u << (2 * size); }
 
 static uint32_t his[ENTRIES], los[ENTRIES];
+static int avoid_zone_15;
 
 static void fill_window(void)
 {
@@ -91,6 +92,8 @@ static void random_entries(void)
         }
         uint32_t hi = epn | (size << 7) | (pick(8) ? TLB_V : 0) | (pick(2) ? TLB_U0 : 0);
         uint32_t lo = rpn | (next_random() & 0x3ffu);
+        if (avoid_zone_15 && ((lo >> 4) & 0xf) == 15)
+            lo &= ~0x10u; /* zone 14: zone 15 holds a para-virtual guest's IRFM pages */
         MTSPR(PID, pick(2) ? 0 : 1 + pick(3));
         write_entry(i, hi, lo, pick(8) == 0);
         his[i] = hi;
@@ -224,6 +227,7 @@ static uint32_t run_seed(void)
 void run_mmu_random(uint32_t first_seed, uint32_t seeds)
 {
     verbose = (conformance_config.sections & SECTION_MMU_VERBOSE) != 0;
+    avoid_zone_15 = (conformance_config.sections & SECTION_MMU_NO_ZONE_15) != 0;
     uint32_t all = 2166136261u;
     fill_window();
     for (uint32_t seed = first_seed; seed < first_seed + seeds; seed++) {

@@ -45,16 +45,22 @@ impl Pages {
     }
 }
 
-/// Maps the pages at guest address `at` (the read-only page, then the read-write page) into a
-/// partition's address space under `tid`, from real TLB slot `*slot`.
-pub fn map(pages: &Pages, at: u32, tid: u8, slot: &mut usize) -> bool {
+/// The real TLB entries that map the pages at guest address `at` under `tid`: the read-only page,
+/// then the read-write page, both in the IRFM zone.
+pub fn entries(pages: &Pages, at: u32, tid: u8) -> [Entry; 2] {
     let base = pages.real_address();
-    for (address, real, write) in [(at, base, 0), (at + PAGE_BYTES, base + PAGE_BYTES, lo::WR)] {
+    let zone = u32::from(crate::partition::IRFM_ZONE) << lo::ZSEL_SHIFT;
+    [(at, base, 0), (at + PAGE_BYTES, base + PAGE_BYTES, lo::WR)]
+        .map(|(address, real, write)| Entry { hi: address | (1 << hi::SIZE_SHIFT) | hi::V, lo: real | write | zone, tid })
+}
+
+/// Maps the pages at guest address `at` into a partition's address space under `tid`, from real
+/// TLB slot `*slot`.
+pub fn map(pages: &Pages, at: u32, tid: u8, slot: &mut usize) -> bool {
+    for entry in entries(pages, at, tid) {
         if *slot >= tlb::ENTRIES {
             return false;
         }
-        let zone = u32::from(crate::partition::IRFM_ZONE) << lo::ZSEL_SHIFT;
-        let entry = Entry { hi: address | (1 << hi::SIZE_SHIFT) | hi::V, lo: real | write | zone, tid };
         tlb::write(*slot, entry, 0);
         *slot += 1;
     }

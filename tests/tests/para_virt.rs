@@ -49,6 +49,20 @@ fn irfm_pages_placed_lower_serve_a_previrt_patched_guest_the_same() {
     assert_same(&native, &guest_lines(&virtualized));
 }
 
+#[test]
+#[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
+fn a_previrt_patched_guest_managing_its_tlb_runs_para_virtualized_with_tlb_virt() {
+    // The MMU sections (fixed, then randomized TLB use without zone 15, which holds the IRFM pages):
+    // translated, the guest reaches its IRFM pages through entries that go with its shadows, at
+    // every tlbwe, PID or mode change.
+    let patched = previrt_patched(&conformance(8 | 16 | 64, 300));
+    let native = boot_for(&patched, 60).uart0;
+    assert!(native.contains("mmu random: 300 seeds"), "{native}");
+    let virtualized = run("microvisor-all", &patched, Mode::Previrt);
+    assert!(virtualized.contains("microvisor: VM 0: pre-virtualized,"), "{virtualized}");
+    assert_same(&native, &guest_lines(&virtualized));
+}
+
 /// Fails with the first differing lines, not the whole transcripts.
 fn assert_same(native: &str, virtualized: &str) {
     let differing: Vec<String> = native

@@ -307,6 +307,10 @@ pub fn tlb_miss(system: &mut System, index: usize, address: u32, data: bool, sto
 
 /// What a real miss (or, in a mixed mode, a real storage fault) at `address` gets: see [`tlb_miss`].
 fn shadow_for(system: &mut System, index: usize, address: u32, data: bool, store: bool) -> Outcome {
+    #[cfg(feature = "irfm")]
+    if let Some(outcome) = irfm_page(system, index, address) {
+        return outcome;
+    }
     let partition = &system.partitions[index];
     let access = match (data, store) {
         (false, _) => Access::Fetch,
@@ -383,6 +387,20 @@ fn shadow_for(system: &mut System, index: usize, address: u32, data: bool, store
     };
     install(system, shadow);
     Outcome::Resume
+}
+
+/// A para-virtual partition's IRFM page at `address`, mapped again: translated, the guest reaches
+/// its IRFM pages through entries with its shadow TID, which go whenever its shadows are flushed.
+#[cfg(feature = "irfm")]
+fn irfm_page(system: &mut System, index: usize, address: u32) -> Option<Outcome> {
+    let partition = &system.partitions[index];
+    let offset = address.wrapping_sub(partition.descriptor.irfm_base);
+    if partition.mode == irfm::image::Mode::Full || offset >= 2 * irfm::page::PAGE_BYTES {
+        return None;
+    }
+    let entries = crate::irfm_pages::entries(&system.irfm[index], partition.descriptor.irfm_base, shadow_tid(partition.index));
+    install(system, entries[(offset / irfm::page::PAGE_BYTES) as usize]);
+    Some(Outcome::Resume)
 }
 
 /// Writes a shadow entry into the next shadow slot of the real TLB (round robin).
