@@ -137,6 +137,8 @@ int main(void)
         run_mmu();
     if (sections & SECTION_RANDOM)
         run_random(conformance_config.first_seed, conformance_config.seeds);
+    if (sections & SECTION_ENCODINGS)
+        run_encodings();
     if (sections & SECTION_MMU_RANDOM)
         run_mmu_random(conformance_config.first_seed, conformance_config.seeds);
     return 0;

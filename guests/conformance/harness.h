@@ -130,8 +130,9 @@ static inline uint32_t hash_word(uint32_t hash, uint32_t word)
 #define SECTION_RANDOM 4u
 #define SECTION_MMU 8u
 #define SECTION_MMU_RANDOM 16u
-#define SECTION_MMU_VERBOSE 32u /* with SECTION_MMU_RANDOM: print what each seed hashes */
+#define SECTION_VERBOSE 32u /* with SECTION_MMU_RANDOM or SECTION_ENCODINGS: print what is hashed */
 #define SECTION_MMU_NO_ZONE_15 64u /* with SECTION_MMU_RANDOM: no entry in zone 15 (para-virtual runs) */
+#define SECTION_ENCODINGS 128u
 
 struct conformance_config {
     uint32_t magic;      /* "CONF" */
@@ -146,5 +147,7 @@ void run_interrupts(void);
 void run_random(uint32_t first_seed, uint32_t seeds);
 void run_mmu(void);
 void run_mmu_random(uint32_t first_seed, uint32_t seeds);
+void run_encodings(void);
+void run_generated(uint32_t *code, uint32_t *registers);
 
 #endif

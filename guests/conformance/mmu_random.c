@@ -126,7 +126,7 @@ static void store_word(uint32_t address, uint32_t value)
 
 typedef uint32_t (*function)(uint32_t);
 
-/* With SECTION_MMU_VERBOSE, every hashed word is printed too (to find where two runs part), after
+/* With SECTION_VERBOSE, every hashed word is printed too (to find where two runs part), after
  * the seed (the UART is not mapped while translation is on). */
 static int verbose;
 #define LOG 160
@@ -226,7 +226,7 @@ static uint32_t run_seed(void)
 
 void run_mmu_random(uint32_t first_seed, uint32_t seeds)
 {
-    verbose = (conformance_config.sections & SECTION_MMU_VERBOSE) != 0;
+    verbose = (conformance_config.sections & SECTION_VERBOSE) != 0;
     avoid_zone_15 = (conformance_config.sections & SECTION_MMU_NO_ZONE_15) != 0;
     uint32_t all = 2166136261u;
     fill_window();

@@ -149,7 +149,6 @@ static void generate(unsigned operations)
     __asm__ volatile("sync; isync");
 }
 
-void run_generated(uint32_t *code, uint32_t *registers);
 
 #define SET(n) MTSPR(n, next_random())
 #define HASH(n) hash = hash_word(hash, MFSPR(n))

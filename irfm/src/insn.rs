@@ -330,6 +330,23 @@ pub const fn rc(word: u32) -> bool {
     word & 1 != 0
 }
 
+/// The bits of `op`'s word that the PPC405 manual reserves (chapter 9: fields shown as `///`, and
+/// the record bit where there is no record form), for the instructions the load-time patcher
+/// replaces. A word with any of them set is an invalid form: QEMU 7.2 raises an illegal-instruction
+/// interrupt for most and reads `mtmsr`'s bit 15 as the L field of later PowerPCs, so such a word
+/// keeps trapping and gets QEMU's answer (`irfm::page::replacement`). 0 for the others.
+pub const fn reserved_bits(op: Op) -> u32 {
+    const RA_RB: u32 = 0x001f_f800;
+    const RC: u32 = 0x0000_0001;
+    match op {
+        Op::Mfmsr | Op::Mtmsr | Op::Wrtee => RA_RB | RC,
+        Op::Wrteei => (RA_RB & !0x8000) | RC,
+        Op::Mfspr | Op::Mtspr => RC,
+        Op::Rfi | Op::Rfci => 0x03ff_f800 | RC,
+        _ => 0,
+    }
+}
+
 /// Instruction encodings the microvisor and `previrt` write into guests.
 pub mod encode {
     /// The preferred no-op, `ori r0,r0,0`.

@@ -129,7 +129,11 @@ pub fn replacement_at(word: u32, base: u32) -> Option<u32> {
     }
     let register = rd(word) as u32;
     let load = |address: u32| displacement(placed(address, base)).map(|d| insn::lwz(register, 0, d));
-    Some(match crate::insn::classify(word)? {
+    let op = crate::insn::classify(word)?;
+    if word & crate::insn::reserved_bits(op) != 0 {
+        return None; // an invalid form: it traps, and the guest gets what QEMU's 405 gives
+    }
+    Some(match op {
         Op::Mfmsr => load(RO_PAGE + 4 * RO_MSR)?,
         Op::Mfspr => {
             let (page, offset) = read_slot(spr::from_word(word))?;
@@ -174,6 +178,9 @@ mod replacement_tests {
     fn msr_changes_become_hypercalls_and_the_rest_keeps_trapping() {
         use crate::hypercall::{decode, Number};
         assert_eq!(replacement(0x7c60_0124).and_then(decode), Some((Number::Mtmsr as u8, 3)), "mtmsr r3");
+        assert_eq!(replacement(0x7c61_0124), None, "mtmsr r3 with bit 15 (QEMU's L) keeps trapping");
+        assert_eq!(replacement(0x7c60_00a7), None, "mfmsr. r3 (no record form) keeps trapping");
+        assert_eq!(replacement(0x4c00_0064 | 0x0020_0000), None, "rfi with a reserved field set keeps trapping");
         assert_eq!(replacement(0x7c00_8146).and_then(decode), Some((Number::EnableInterrupts as u8, 0)));
         assert_eq!(replacement(0x4c00_0064).and_then(decode), Some((Number::Rfi as u8, 0)));
         assert_eq!(replacement(encode::mtspr(spr::PID, 3)), None, "PID writes have effects: they trap");

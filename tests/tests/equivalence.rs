@@ -8,6 +8,7 @@ use system_image::PartitionSpec;
 const FIXED: u32 = 1;
 const INTERRUPTS: u32 = 2;
 const RANDOM: u32 = 4;
+const ENCODINGS: u32 = 128;
 
 /// The conformance guest configured to run `sections` and `seeds` seeds from `first_seed`.
 fn conformance(sections: u32, first_seed: u32, seeds: u32) -> PathBuf {
@@ -58,6 +59,13 @@ fn fixed_cases_print_the_same_transcript_natively_and_virtualized() {
 fn interrupts_print_the_same_transcript_natively_and_virtualized() {
     let lines = assert_equivalent(&conformance(INTERRUPTS, 0, 0), &system_tests::microvisor(), 30);
     println!("interrupt cases: {lines} transcript lines compared");
+}
+
+#[test]
+#[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
+fn every_spr_number_and_reserved_bit_prints_the_same_natively_and_virtualized() {
+    let lines = assert_equivalent(&conformance(ENCODINGS, 0, 0), &system_tests::microvisor(), 60);
+    println!("encodings: {lines} transcript lines compared");
 }
 
 /// Seeds per run: 1000 by default, more with `CONFORMANCE_SEEDS`.

@@ -17,8 +17,15 @@ pub fn mfmsr(partition: &mut Partition, word: u32) -> Outcome {
     Outcome::Next
 }
 
-/// `mtmsr rS`: the bits the 405 keeps, ME excepted (it stays as it was: see `MSR_MTMSR`).
+/// Bit 15 of `mtmsr`, reserved on the 405; QEMU 7.2 decodes it as the L field of later PowerPCs.
+const MTMSR_L: u32 = 0x0001_0000;
+
+/// `mtmsr rS`: the bits the 405 keeps, ME excepted (it stays as it was: see `MSR_MTMSR`). With the
+/// reserved bit 15 (L) set, EE alone, as on QEMU 7.2 (which takes it for the L = 1 form).
 pub fn mtmsr(partition: &mut Partition, word: u32) -> Outcome {
+    if word & MTMSR_L != 0 {
+        return wrtee(partition, word);
+    }
     let value = (partition.vcpu.gpr[rd(word)] & MSR_MTMSR) | (partition.vcpu.msr & msr::ME);
     let changed = partition.vcpu.msr ^ value;
     partition.vcpu.msr = value;
@@ -48,4 +55,24 @@ pub fn wrteei(partition: &mut Partition, word: u32) -> Outcome {
         partition.vcpu.msr &= !msr::EE;
     }
     Outcome::Next
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `mtmsr rS`.
+    const fn mtmsr_word(rs: u32) -> u32 {
+        (31 << 26) | (rs << 21) | (146 << 1)
+    }
+
+    #[test]
+    fn mtmsr_with_bit_15_writes_ee_alone_as_on_qemu() {
+        let mut p = Partition::EMPTY;
+        p.vcpu.gpr[5] = msr::EE | msr::PR | msr::DE;
+        assert_eq!(mtmsr(&mut p, mtmsr_word(5) | MTMSR_L), Outcome::Next);
+        assert_eq!(p.vcpu.msr, msr::EE);
+        assert_eq!(mtmsr(&mut p, mtmsr_word(5)), Outcome::Next);
+        assert_eq!(p.vcpu.msr, msr::EE | msr::PR | msr::DE);
+    }
 }

@@ -362,8 +362,10 @@ core::arch::global_asm!(
     "    or 6, 7, 6",
     "    b fast_set_msr",
     // mtmsr rS: the bits it writes (`vcpu::MSR_MTMSR`), ME kept from the MSR; no change of PR,
-    // IR, DR (translation) here.
+    // IR, DR (translation) here. With L = 1 (bit 15) QEMU 7.2 writes EE alone, as wrtee does.
     "fast_mtmsr:",
+    "    andis. 7, 28, 0x0001",         // L
+    "    bne- fast_wrtee",
     "    lwzx 6, 1, 27",
     "    lis 7, {mtmsr_bits}@h",
     "    ori 7, 7, {mtmsr_bits}@l",

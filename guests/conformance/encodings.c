@@ -1,0 +1,207 @@
+/* Every SPR number, and every privileged instruction with each of its reserved bits set.
+ *
+ * A decoder may accept a word the manual calls invalid (a reserved field not zero) or read a field
+ * the manual leaves reserved (mtmsr's L bit): QEMU 7.2's 405 does both, and the microvisor must
+ * answer each such word as QEMU does. For each case a short sequence runs from a code buffer:
+ * r14-r16 are loaded with a pattern, the case runs, and the registers, the MSR and the interrupt
+ * log (vector, ESR) are hashed; one line per instruction (`encoding mtmsr: hash`) and per block of
+ * 64 SPR numbers, read in supervisor and user mode, and written back with what was read.
+ *
+ * Kept out: the time base, TSR and PIT numbers (268, 269, 284, 285, 984, 987: their values move
+ * with time once an earlier section has started a timer), mftb
+ * (likewise), and the TLB instructions (the basis microvisor refuses them; the MMU sections cover
+ * them).
+ */
+#include "harness.h"
+
+static uint32_t code[64] __attribute__((aligned(4096)));
+static uint32_t words;
+static uint32_t scratch[8] __attribute__((aligned(32)));
+
+static void emit(uint32_t word) { code[words++] = word; }
+
+static uint32_t x_form(uint32_t rt, uint32_t ra, uint32_t rb, uint32_t xo)
+{
+    return (31u << 26) | (rt << 21) | (ra << 16) | (rb << 11) | (xo << 1);
+}
+
+static uint32_t spr_field(uint32_t n) { return ((n & 0x1f) << 16) | (((n >> 5) & 0x1f) << 11); }
+
+static void load_r12(uint32_t value)
+{
+    emit((15u << 26) | (12u << 21) | (value >> 16));
+    emit((24u << 26) | (12u << 21) | (12u << 16) | (value & 0xffff));
+}
+
+/* Runs what was emitted (with blr added) and hashes what it left. */
+static uint32_t run(uint32_t hash, int user)
+{
+    uint32_t registers[19];
+    emit(0x4e800020); /* blr */
+    __asm__ volatile("dcbst 0, %0; sync; icbi 0, %0; isync" : : "r"(code) : "memory");
+    for (unsigned i = 0; i < 19; i++)
+        registers[i] = 0xa5a50000u + i;
+    traps_clear();
+    MTSPR(SRR0, 0);
+    MTSPR(SRR1, 0);
+    if (user)
+        enter_user_mode();
+    run_generated(code, registers);
+    hash = hash_word(hash, mfmsr());
+    mtmsr(0);
+    for (unsigned i = 0; i < 19; i++)
+        hash = hash_word(hash, registers[i]);
+    hash = hash_word(hash, MFSPR(SPRG0));
+    for (uint32_t i = 0; i < trap_count && i < TRAP_LOG; i++) {
+        hash = hash_word(hash, traps[i].vector);
+        hash = hash_word(hash, traps[i].srr0 - (uint32_t)code);
+        hash = hash_word(hash, traps[i].esr);
+    }
+    words = 0;
+    return hash_word(hash, trap_count);
+}
+
+static void print_hash(const char *what, uint32_t hash)
+{
+    puts_uart0("encoding ");
+    puts_uart0(what);
+    puts_uart0(": ");
+    print_hex(hash);
+    puts_uart0("\n");
+}
+
+#define X(rt, ra, rb, xo) ((31u << 26) | ((rt) << 21) | ((ra) << 16) | ((rb) << 11) | ((xo) << 1))
+#define SPRF(n) ((((n) & 0x1fu) << 16) | ((((n) >> 5) & 0x1fu) << 11))
+#define RA_RB 0x001ff800u /* bits 11-20 */
+#define RC 0x00000001u
+#define RT 0x03e00000u
+
+/* What r16 holds before the case: 0 (mtdcr writes UIC0_ER with it), the MSR, or the MSR with EE,
+ * PR, CE and DE set (mtmsr and wrtee: a change to see, and none QEMU or the 405 would take an
+ * interrupt for here: nothing is pending, no debug event is enabled). */
+enum r16 { R16_ZERO, R16_MSR, R16_NEW_MSR };
+
+/* A privileged instruction: its word as the manual writes it, the bits the manual reserves, and
+ * the setup it needs: r12 = an address in scratch (cache instructions), r16. */
+static const struct template {
+    const char *name;
+    uint32_t word;
+    uint32_t reserved;
+    int address;
+    enum r16 r16;
+} templates[] = {
+    { "mfmsr", X(15, 0, 0, 83), RA_RB | RC, 0, R16_MSR },
+    { "mtmsr", X(16, 0, 0, 146), RA_RB | RC, 0, R16_NEW_MSR },
+    { "wrtee", X(16, 0, 0, 131), RA_RB | RC, 0, R16_NEW_MSR },
+    { "wrteei", X(0, 0, 0, 163), 0x001f7800u | RC, 0, 0 },
+    { "mfspr", X(15, 0, 0, 339) | SPRF(SPRG0), RC, 0, R16_MSR },
+    { "mtspr", X(14, 0, 0, 467) | SPRF(SPRG0), RC, 0, R16_MSR },
+    { "mfdcr", X(15, 0, 0, 323) | SPRF(UIC_ER), RC, 0, R16_MSR },
+    { "mtdcr", X(16, 0, 0, 451) | SPRF(UIC_ER), RC, 0, R16_ZERO },
+    { "iccci", X(0, 0, 12, 966), RT | RC, 1, R16_MSR },
+    { "dccci", X(0, 0, 12, 454), RT | RC, 1, R16_MSR },
+    { "dcbi", X(0, 0, 12, 470), RT | RC, 1, R16_MSR },
+    { "icread", X(0, 0, 12, 998), RT | RC, 1, R16_MSR },
+    { "dcread", X(15, 0, 12, 486), RC, 1, R16_MSR },
+};
+
+static void run_case(const struct template *t, uint32_t word, uint32_t *hash, int user)
+{
+    if (t->address)
+        load_r12((uint32_t)&scratch[2]);
+    if (t->r16 == R16_ZERO) {
+        emit((14u << 26) | (16u << 21)); /* li r16, 0 */
+    } else {
+        emit(X(16, 0, 0, 83)); /* mfmsr r16 */
+        if (t->r16 == R16_NEW_MSR) {
+            emit((24u << 26) | (16u << 21) | (16u << 16) | (MSR_EE | MSR_PR | MSR_DE)); /* ori */
+            emit((25u << 26) | (16u << 21) | (16u << 16) | (MSR_CE >> 16));           /* oris */
+        }
+    }
+    emit(word);
+    *hash = run(*hash, user);
+}
+
+static void run_templates(void)
+{
+    for (unsigned i = 0; i < sizeof templates / sizeof templates[0]; i++) {
+        const struct template *t = &templates[i];
+        uint32_t hash = 2166136261u;
+        for (int user = 0; user < 2; user++) {
+            run_case(t, t->word, &hash, user);
+            for (uint32_t bit = 0; bit < 32; bit++)
+                if (t->reserved & (1u << bit))
+                    run_case(t, t->word | (1u << bit), &hash, user);
+        }
+        print_hash(t->name, hash);
+    }
+}
+
+static int moving(uint32_t n) { return n == 268 || n == 269 || n == 284 || n == 285 || n == 984 || n == 987; }
+
+static void run_spr_numbers(void)
+{
+    for (uint32_t block = 0; block < 1024; block += 64) {
+        uint32_t hash = 2166136261u;
+        for (uint32_t n = block; n < block + 64; n++) {
+            if (moving(n))
+                continue;
+            for (int user = 0; user < 2; user++) {
+                emit(x_form(15, 0, 0, 339) | spr_field(n)); /* mfspr r15, n */
+                hash = run(hash, user);
+            }
+            /* Written back with what was read (in supervisor mode), then read again. */
+            emit(x_form(15, 0, 0, 339) | spr_field(n));
+            emit(x_form(15, 0, 0, 467) | spr_field(n));
+            emit(x_form(16, 0, 0, 339) | spr_field(n));
+            hash = run(hash, 0);
+            if (conformance_config.sections & SECTION_VERBOSE) {
+                puts_uart0("spr ");
+                print_dec(n);
+                line("", hash);
+            }
+        }
+        puts_uart0("encoding spr ");
+        print_dec(block);
+        puts_uart0("-");
+        print_dec(block + 63);
+        puts_uart0(": ");
+        print_hex(hash);
+        puts_uart0("\n");
+    }
+}
+
+/* The same kind of words in the guest's own code, where `previrt` finds them: the load-time patcher
+ * must leave an invalid form trapping, not turn it into the IRFM access or hypercall of the valid
+ * one. Each is run in supervisor mode with r16 = a changed MSR, as above. */
+static void run_static_words(void)
+{
+    uint32_t msr_in = mfmsr() | MSR_EE | MSR_PR | MSR_DE | MSR_CE, out = 0x5a5a5a5a;
+    traps_clear();
+    __asm__ volatile(".long 0x7e0100a6\n\t" /* mfmsr r16 with rA = 1 */
+                     "mr %0, 16"
+                     : "=r"(out) : : "r16");
+    line("static mfmsr with ra = 1", out);
+    __asm__ volatile("mr 16, %0\n\t"
+                     ".long 0x7e010124" /* mtmsr r16 with bit 15 (QEMU's L = 1) */
+                     : : "r"(msr_in) : "r16", "memory");
+    line("msr after static mtmsr with bit 15", mfmsr());
+    mtmsr(0);
+    __asm__ volatile("mr 16, %0\n\t"
+                     ".long 0x7e000125" /* mtmsr. r16 */
+                     : : "r"(msr_in) : "r16", "memory");
+    line("msr after static mtmsr.", mfmsr());
+    mtmsr(0);
+    __asm__ volatile(".long 0x7e1b42a7\n\t" /* mfspr. r16, SPRG0 */
+                     "mr %0, 16"
+                     : "=r"(out) : : "r16", "cr0");
+    line("static mfspr. sprg0", out);
+    traps_print("static words with reserved bits");
+}
+
+void run_encodings(void)
+{
+    run_templates();
+    run_spr_numbers();
+    run_static_words();
+}
