@@ -100,8 +100,15 @@ extern volatile struct trap traps[TRAP_LOG];
 extern volatile enum resume resume_mode;
 /* r0 value that asks the system-call handler to return in supervisor mode. */
 #define LEAVE_USER_MODE 0x5ec0de00u
+/* r0 of a system call made only for the interrupt and rfi around it, which are context
+ * synchronizing: QEMU 7.2's 405 flushes its own TLB after a PID change only at such a point. The
+ * handler returns at once and logs nothing. */
+#define CONTEXT_SYNC 0x5ec0de01u
 /* The handler's own counters of timer interrupts. */
 extern volatile uint32_t pit_count;
+/* When non-zero, the PIT handler stops the PIT (TCR = 0) at this count: a test that awaits n
+ * interrupts then counts n however late it gets to switch them off (a slow host). */
+extern volatile uint32_t pit_stop_at;
 
 void traps_clear(void);
 void traps_print(const char *label);

@@ -49,12 +49,14 @@ static void pit_tests(void)
 {
     /* Auto-reload: three periods, each awaited asleep (MSR[WE]); TCR before PIT (platform.md). */
     pit_count = 0;
+    pit_stop_at = 3;
     traps_clear();
     MTSPR(TCR, 0x04400000); /* PIE | ARE */
     MTSPR(PIT, 200000);
     while (pit_count < 3)
         mtmsr(MSR_WE | MSR_EE);
     mtmsr(0);
+    pit_stop_at = 0;
     MTSPR(TCR, 0);
     MTSPR(PIT, 0);
     line("pit interrupts, auto-reload", pit_count);

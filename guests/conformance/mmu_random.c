@@ -68,6 +68,48 @@ static void write_entry(uint32_t index, uint32_t hi, uint32_t lo, int hi_first)
         __asm__ volatile("tlbwe %2, %1, 1; tlbwe %0, %1, 0; isync" : : "r"(hi), "r"(index), "r"(lo) : "memory");
 }
 
+/* Entry i (1..ENTRIES-1): random, or an alias of an earlier one (see the top of the file). */
+static void random_entry(uint32_t i)
+{
+    uint32_t size = 1 + pick(6); /* 4 KiB .. 4 MiB */
+    uint32_t bytes = page_bytes(size);
+    uint32_t epn = (i * 0x10000000u + pick(0x04000000u)) & ~(bytes - 1);
+    uint32_t rpn = (WINDOW + pick(WINDOW_BYTES)) & ~(bytes - 1);
+    if (rpn < WINDOW)
+        rpn = WINDOW;
+    if (i > 1 && pick(4) == 0) {
+        /* An alias of an earlier entry: the same page, its own TID and attributes. */
+        uint32_t j = 1 + pick(i - 1);
+        size = (his[j] >> 7) & 7;
+        bytes = page_bytes(size);
+        epn = his[j] & ~(bytes - 1);
+        rpn = los[j] & ~(bytes - 1);
+    }
+    uint32_t hi = epn | (size << 7) | (pick(8) ? TLB_V : 0) | (pick(2) ? TLB_U0 : 0);
+    uint32_t lo = rpn | (next_random() & 0x3ffu);
+    if (avoid_zone_15 && ((lo >> 4) & 0xf) == 15)
+        lo &= ~0x10u; /* zone 14: zone 15 holds a para-virtual guest's IRFM pages */
+    MTSPR(PID, pick(2) ? 0 : 1 + pick(3));
+    write_entry(i, hi, lo, pick(8) == 0);
+    his[i] = hi;
+    los[i] = lo;
+}
+
+/* Entry i rewritten while translation runs: the same page, new TID, V, U0 and attributes (so
+ * overlaps stay aliases). */
+static void rewrite_entry(uint32_t i)
+{
+    uint32_t bytes = page_bytes((his[i] >> 7) & 7);
+    uint32_t hi = (his[i] & (~(bytes - 1) | (7u << 7))) | (pick(8) ? TLB_V : 0) | (pick(2) ? TLB_U0 : 0);
+    uint32_t lo = (los[i] & ~(bytes - 1)) | (next_random() & 0x3ffu);
+    if (avoid_zone_15 && ((lo >> 4) & 0xf) == 15)
+        lo &= ~0x10u;
+    MTSPR(PID, pick(2) ? 0 : 1 + pick(3));
+    write_entry(i, hi, lo, pick(8) == 0);
+    his[i] = hi;
+    los[i] = lo;
+}
+
 static void random_entries(void)
 {
     __asm__ volatile("tlbia; isync" : : : "memory");
@@ -75,30 +117,8 @@ static void random_entries(void)
     /* Entry 0: 16 MiB one-to-one, EX and WR, zone 0. */
     write_entry(0, 0x00000000 | (7u << 7) | TLB_V, 0x00000000 | LO_EX | LO_WR, 0);
     his[0] = 0;
-    for (uint32_t i = 1; i < ENTRIES; i++) {
-        uint32_t size = 1 + pick(6); /* 4 KiB .. 4 MiB */
-        uint32_t bytes = page_bytes(size);
-        uint32_t epn = (i * 0x10000000u + pick(0x04000000u)) & ~(bytes - 1);
-        uint32_t rpn = (WINDOW + pick(WINDOW_BYTES)) & ~(bytes - 1);
-        if (rpn < WINDOW)
-            rpn = WINDOW;
-        if (i > 1 && pick(4) == 0) {
-            /* An alias of an earlier entry: the same page, its own TID and attributes. */
-            uint32_t j = 1 + pick(i - 1);
-            size = (his[j] >> 7) & 7;
-            bytes = page_bytes(size);
-            epn = his[j] & ~(bytes - 1);
-            rpn = los[j] & ~(bytes - 1);
-        }
-        uint32_t hi = epn | (size << 7) | (pick(8) ? TLB_V : 0) | (pick(2) ? TLB_U0 : 0);
-        uint32_t lo = rpn | (next_random() & 0x3ffu);
-        if (avoid_zone_15 && ((lo >> 4) & 0xf) == 15)
-            lo &= ~0x10u; /* zone 14: zone 15 holds a para-virtual guest's IRFM pages */
-        MTSPR(PID, pick(2) ? 0 : 1 + pick(3));
-        write_entry(i, hi, lo, pick(8) == 0);
-        his[i] = hi;
-        los[i] = lo;
-    }
+    for (uint32_t i = 1; i < ENTRIES; i++)
+        random_entry(i);
 }
 
 /* An effective address: through a random entry, or anywhere above the first 16 MiB. */
@@ -125,6 +145,16 @@ static void store_word(uint32_t address, uint32_t value)
 }
 
 typedef uint32_t (*function)(uint32_t);
+
+/* A change of PID and a system call: QEMU 7.2 flushes its TLB when PID has changed, at the next
+ * interrupt or return from one (CONTEXT_SYNC). */
+static void flush_qemu_tlb(void)
+{
+    uint32_t pid = MFSPR(PID);
+    MTSPR(PID, pid ^ 0x80);
+    MTSPR(PID, pid);
+    __asm__ volatile("lis 0, %0@h; ori 0, 0, %0@l; sc" : : "i"(CONTEXT_SYNC) : "r0", "memory");
+}
 
 /* With SECTION_VERBOSE, every hashed word is printed too (to find where two runs part), after
  * the seed (the UART is not mapped while translation is on). */
@@ -172,23 +202,65 @@ static uint32_t run_seed(void)
     mtmsr(msr & ~MSR_PR);
     if (msr & MSR_PR)
         enter_user_mode();
+    /* Between the accesses, what an OS does to a running translation (each traps as privileged in
+     * user mode, and is skipped): a new PID, ZPR or entry, a change of MSR[IR, DR, PR]. Each is
+     * followed by a flush of QEMU's own TLB (a change of PID, then isync): QEMU keeps pages it has
+     * translated until then, where the 405 applies the change at once. */
     for (uint32_t n = 0; n < ACCESSES; n++) {
-        /* With data translation alone a call would fetch untranslated, beyond the memory: none. */
-        switch (pick(msr & MSR_IR ? 4 : 3)) {
+        uint32_t kind = pick(12);
+        switch (kind) {
         case 0:
         case 1:
+        case 2:
+        case 3:
             hash = mix(hash, "load", load_word(random_address()));
             break;
-        case 2: {
+        case 4:
+        case 5: {
             uint32_t address = random_address();
             store_word(address, address & 4 ? BLR : LI_R3 | (next_random() & 0xffffu));
+            if (verbose)
+                hash = mix(hash, "store", address);
             break;
         }
-        default: {
-            uint32_t target = random_address();
-            hash = mix(hash, "call", ((function)target)(n));
+        case 6: {
+            uint32_t pid = pick(4);
+            MTSPR(PID, pid);
+            hash = mix(hash, "new pid", pid);
             break;
         }
+        case 7: {
+            uint32_t value = next_random();
+            value = (value >> 30) == 0 ? value | 0x40000000u : value;
+            MTSPR(ZPR, value);
+            hash = mix(hash, "new zpr", value);
+            break;
+        }
+        case 8: {
+            uint32_t i = 1 + pick(ENTRIES - 1);
+            hash = mix(hash, "rewritten entry", i);
+            rewrite_entry(i);
+            hash = mix(hash, "  hi", his[i]);
+            hash = mix(hash, "  lo", los[i]);
+            break;
+        }
+        case 9:
+            if (!(msr & MSR_PR)) {
+                msr = (pick(4) ? MSR_IR : 0) | MSR_DR | (pick(3) == 0 ? MSR_PR : 0);
+                mtmsr(msr);
+                hash = mix(hash, "new msr", msr);
+            }
+            break;
+        default:
+            /* With data translation alone a call would fetch untranslated, beyond the memory: none. */
+            if (msr & MSR_IR)
+                hash = mix(hash, "call", ((function)random_address())(n));
+            break;
+        }
+        if (kind >= 6 && kind <= 9 && !(msr & MSR_PR)) {
+            flush_qemu_tlb();
+            if (verbose)
+                hash = mix(hash, "  pid now", MFSPR(PID));
         }
     }
     if (msr & MSR_PR)
