@@ -21,12 +21,6 @@ static uint32_t scratch[64] __attribute__((aligned(32)));
 
 static void emit(uint32_t word) { code[words++] = word; }
 
-static uint32_t x_form(uint32_t rt, uint32_t ra, uint32_t rb, uint32_t xo)
-{
-    return (31u << 26) | (rt << 21) | (ra << 16) | (rb << 11) | (xo << 1);
-}
-
-static uint32_t spr_field(uint32_t n) { return ((n & 0x1f) << 16) | (((n >> 5) & 0x1f) << 11); }
 
 static void load_r12(uint32_t value)
 {
@@ -63,6 +57,20 @@ static uint32_t run(uint32_t hash, int user)
     return hash_word(hash, trap_count);
 }
 
+/* `encoding <what> <first>-<first + 63>: <hash>`. */
+static void print_block(const char *what, uint32_t first, uint32_t hash)
+{
+    puts_uart0("encoding ");
+    puts_uart0(what);
+    puts_uart0(" ");
+    print_dec(first);
+    puts_uart0("-");
+    print_dec(first + 63);
+    puts_uart0(": ");
+    print_hex(hash);
+    puts_uart0("\n");
+}
+
 static void print_hash(const char *what, uint32_t hash)
 {
     puts_uart0("encoding ");
@@ -72,8 +80,6 @@ static void print_hash(const char *what, uint32_t hash)
     puts_uart0("\n");
 }
 
-#define X(rt, ra, rb, xo) ((31u << 26) | ((rt) << 21) | ((ra) << 16) | ((rb) << 11) | ((xo) << 1))
-#define SPRF(n) ((((n) & 0x1fu) << 16) | ((((n) >> 5) & 0x1fu) << 11))
 #define RA_RB 0x001ff800u /* bits 11-20 */
 #define RC 0x00000001u
 #define RT 0x03e00000u
@@ -92,19 +98,19 @@ static const struct template {
     int address;
     enum r16 r16;
 } templates[] = {
-    { "mfmsr", X(15, 0, 0, 83), RA_RB | RC, 0, R16_MSR },
-    { "mtmsr", X(16, 0, 0, 146), RA_RB | RC, 0, R16_NEW_MSR },
-    { "wrtee", X(16, 0, 0, 131), RA_RB | RC, 0, R16_NEW_MSR },
-    { "wrteei", X(0, 0, 0, 163), 0x001f7800u | RC, 0, 0 },
-    { "mfspr", X(15, 0, 0, 339) | SPRF(SPRG0), RC, 0, R16_MSR },
-    { "mtspr", X(14, 0, 0, 467) | SPRF(SPRG0), RC, 0, R16_MSR },
-    { "mfdcr", X(15, 0, 0, 323) | SPRF(UIC_ER), RC, 0, R16_MSR },
-    { "mtdcr", X(16, 0, 0, 451) | SPRF(UIC_ER), RC, 0, R16_ZERO },
-    { "iccci", X(0, 0, 12, 966), RT | RC, 1, R16_MSR },
-    { "dccci", X(0, 0, 12, 454), RT | RC, 1, R16_MSR },
-    { "dcbi", X(0, 0, 12, 470), RT | RC, 1, R16_MSR },
-    { "icread", X(0, 0, 12, 998), RT | RC, 1, R16_MSR },
-    { "dcread", X(15, 0, 12, 486), RC, 1, R16_MSR },
+    { "mfmsr", X_FORM(15, 0, 0, 83), RA_RB | RC, 0, R16_MSR },
+    { "mtmsr", X_FORM(16, 0, 0, 146), RA_RB | RC, 0, R16_NEW_MSR },
+    { "wrtee", X_FORM(16, 0, 0, 131), RA_RB | RC, 0, R16_NEW_MSR },
+    { "wrteei", X_FORM(0, 0, 0, 163), 0x001f7800u | RC, 0, R16_MSR },
+    { "mfspr", X_FORM(15, 0, 0, 339) | SPR_FIELD(SPRG0), RC, 0, R16_MSR },
+    { "mtspr", X_FORM(14, 0, 0, 467) | SPR_FIELD(SPRG0), RC, 0, R16_MSR },
+    { "mfdcr", X_FORM(15, 0, 0, 323) | SPR_FIELD(UIC_ER), RC, 0, R16_MSR },
+    { "mtdcr", X_FORM(16, 0, 0, 451) | SPR_FIELD(UIC_ER), RC, 0, R16_ZERO },
+    { "iccci", X_FORM(0, 0, 12, 966), RT | RC, 1, R16_MSR },
+    { "dccci", X_FORM(0, 0, 12, 454), RT | RC, 1, R16_MSR },
+    { "dcbi", X_FORM(0, 0, 12, 470), RT | RC, 1, R16_MSR },
+    { "icread", X_FORM(0, 0, 12, 998), RT | RC, 1, R16_MSR },
+    { "dcread", X_FORM(15, 0, 12, 486), RC, 1, R16_MSR },
 };
 
 static void run_case(const struct template *t, uint32_t word, uint32_t *hash, int user)
@@ -114,7 +120,7 @@ static void run_case(const struct template *t, uint32_t word, uint32_t *hash, in
     if (t->r16 == R16_ZERO) {
         emit((14u << 26) | (16u << 21)); /* li r16, 0 */
     } else {
-        emit(X(16, 0, 0, 83)); /* mfmsr r16 */
+        emit(X_FORM(16, 0, 0, 83)); /* mfmsr r16 */
         if (t->r16 == R16_NEW_MSR) {
             emit((24u << 26) | (16u << 21) | (16u << 16) | (MSR_EE | MSR_PR | MSR_DE)); /* ori */
             emit((25u << 26) | (16u << 21) | (16u << 16) | (MSR_CE >> 16));           /* oris */
@@ -149,13 +155,13 @@ static void run_spr_numbers(void)
             if (moving(n))
                 continue;
             for (int user = 0; user < 2; user++) {
-                emit(x_form(15, 0, 0, 339) | spr_field(n)); /* mfspr r15, n */
+                emit(X_FORM(15, 0, 0, 339) | SPR_FIELD(n)); /* mfspr r15, n */
                 hash = run(hash, user);
             }
             /* Written back with what was read (in supervisor mode), then read again. */
-            emit(x_form(15, 0, 0, 339) | spr_field(n));
-            emit(x_form(15, 0, 0, 467) | spr_field(n));
-            emit(x_form(16, 0, 0, 339) | spr_field(n));
+            emit(X_FORM(15, 0, 0, 339) | SPR_FIELD(n));
+            emit(X_FORM(15, 0, 0, 467) | SPR_FIELD(n));
+            emit(X_FORM(16, 0, 0, 339) | SPR_FIELD(n));
             hash = run(hash, 0);
             if (conformance_config.sections & SECTION_VERBOSE) {
                 puts_uart0("spr ");
@@ -163,13 +169,7 @@ static void run_spr_numbers(void)
                 line("", hash);
             }
         }
-        puts_uart0("encoding spr ");
-        print_dec(block);
-        puts_uart0("-");
-        print_dec(block + 63);
-        puts_uart0(": ");
-        print_hex(hash);
-        puts_uart0("\n");
+        print_block("spr", block, hash);
     }
 }
 
@@ -236,15 +236,7 @@ static void run_extended_opcodes(void)
                     line("", hash);
                 }
             }
-            puts_uart0("encoding opcode ");
-            print_dec(primaries[p]);
-            puts_uart0(" xo ");
-            print_dec(block);
-            puts_uart0("-");
-            print_dec(block + 63);
-            puts_uart0(": ");
-            print_hex(hash);
-            puts_uart0("\n");
+            print_block(primaries[p] == 31 ? "opcode 31 xo" : "opcode 19 xo", block, hash);
         }
     }
 }

@@ -122,6 +122,19 @@ void leave_user_mode(void);
     __asm__ volatile("1: " text "\n\t.pushsection .isa_allow, \"\", @progbits\n\t.long 1b\n\t.popsection" __VA_ARGS__)
 
 /* FNV-1a over words. */
+/* xorshift32: the randomized sections' generator, one state each. */
+static inline uint32_t xorshift32(uint32_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 17;
+    *state ^= *state << 5;
+    return *state;
+}
+
+/* An X-form word (primary opcode 31) and the split SPR/DCR field of mfspr, mtspr, mfdcr, mtdcr. */
+#define X_FORM(rt, ra, rb, xo) ((31u << 26) | ((rt) << 21) | ((ra) << 16) | ((rb) << 11) | ((xo) << 1))
+#define SPR_FIELD(n) ((((n) & 0x1fu) << 16) | ((((n) >> 5) & 0x1fu) << 11))
+
 static inline uint32_t hash_word(uint32_t hash, uint32_t word)
 {
     for (int i = 0; i < 4; i++) {

@@ -36,14 +36,7 @@
 
 static uint32_t state;
 
-static uint32_t next_random(void)
-{
-    /* xorshift32 */
-    state ^= state << 13;
-    state ^= state >> 17;
-    state ^= state << 5;
-    return state;
-}
+static uint32_t next_random(void) { return xorshift32(&state); }
 
 static uint32_t pick(uint32_t n) { return next_random() % n; }
 

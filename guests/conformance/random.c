@@ -21,22 +21,12 @@ static uint32_t code[1024] __attribute__((aligned(4096)));
 static uint32_t scratch[8] __attribute__((aligned(32)));
 static uint32_t state;
 
-static uint32_t next_random(void)
-{
-    /* xorshift32 */
-    state ^= state << 13;
-    state ^= state >> 17;
-    state ^= state << 5;
-    return state;
-}
+static uint32_t next_random(void) { return xorshift32(&state); }
 
 static uint32_t pick(uint32_t n) { return next_random() % n; }
 
-static uint32_t spr_field(uint32_t n) { return ((n & 0x1f) << 16) | (((n >> 5) & 0x1f) << 11); }
-static uint32_t x_form(uint32_t rt, uint32_t ra, uint32_t rb, uint32_t xo)
-{
-    return (31u << 26) | (rt << 21) | (ra << 16) | (rb << 11) | (xo << 1);
-}
+static uint32_t spr_field(uint32_t n) { return SPR_FIELD(n); }
+static uint32_t x_form(uint32_t rt, uint32_t ra, uint32_t rb, uint32_t xo) { return X_FORM(rt, ra, rb, xo); }
 
 static const uint16_t writable_sprs[] = {
     SRR0, SRR1, SRR2, SRR3, SPRG0, SPRG1, SPRG2, SPRG3, SPRG4, SPRG5, SPRG6, SPRG7, ESR, DEAR, ZPR,
