@@ -151,7 +151,6 @@ static inline uint32_t hash_word(uint32_t hash, uint32_t word)
 #define SECTION_MMU 8u
 #define SECTION_MMU_RANDOM 16u
 #define SECTION_VERBOSE 32u /* with SECTION_MMU_RANDOM or SECTION_ENCODINGS: print what is hashed */
-#define SECTION_MMU_NO_ZONE_15 64u /* with SECTION_MMU_RANDOM: no entry in zone 15 (para-virtual runs) */
 #define SECTION_ENCODINGS 128u
 
 struct conformance_config {

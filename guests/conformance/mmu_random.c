@@ -43,7 +43,6 @@ static uint32_t pick(uint32_t n) { return next_random() % n; }
 static uint32_t page_bytes(uint32_t size) { return 1024u << (2 * size); }
 
 static uint32_t his[ENTRIES], los[ENTRIES];
-static int avoid_zone_15;
 
 static void fill_window(void)
 {
@@ -80,8 +79,6 @@ static void random_entry(uint32_t i)
     }
     uint32_t hi = epn | (size << 7) | (pick(8) ? TLB_V : 0) | (pick(2) ? TLB_U0 : 0);
     uint32_t lo = rpn | (next_random() & 0x3ffu);
-    if (avoid_zone_15 && ((lo >> 4) & 0xf) == 15)
-        lo &= ~0x10u; /* zone 14: zone 15 holds a para-virtual guest's IRFM pages */
     MTSPR(PID, pick(2) ? 0 : 1 + pick(3));
     write_entry(i, hi, lo, pick(8) == 0);
     his[i] = hi;
@@ -95,8 +92,6 @@ static void rewrite_entry(uint32_t i)
     uint32_t bytes = page_bytes((his[i] >> 7) & 7);
     uint32_t hi = (his[i] & (~(bytes - 1) | (7u << 7))) | (pick(8) ? TLB_V : 0) | (pick(2) ? TLB_U0 : 0);
     uint32_t lo = (los[i] & ~(bytes - 1)) | (next_random() & 0x3ffu);
-    if (avoid_zone_15 && ((lo >> 4) & 0xf) == 15)
-        lo &= ~0x10u;
     MTSPR(PID, pick(2) ? 0 : 1 + pick(3));
     write_entry(i, hi, lo, pick(8) == 0);
     his[i] = hi;
@@ -292,7 +287,6 @@ static uint32_t run_seed(void)
 void run_mmu_random(uint32_t first_seed, uint32_t seeds)
 {
     verbose = (conformance_config.sections & SECTION_VERBOSE) != 0;
-    avoid_zone_15 = (conformance_config.sections & SECTION_MMU_NO_ZONE_15) != 0;
     uint32_t all = 2166136261u;
     fill_window();
     for (uint32_t seed = first_seed; seed < first_seed + seeds; seed++) {

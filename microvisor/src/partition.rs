@@ -22,8 +22,8 @@ use irfm::image::Device;
 /// say, in user mode too (PPC405 manual 7.5.2). The one-to-one entries all use zone 0.
 pub const GUEST_ZPR: u32 = 0x4000_0000;
 /// The zone of the IRFM pages (feature `irfm`): open (01) in the guest's supervisor mode, closed
-/// (00) in its user mode. A para-virtual guest with `tlb-virt` cannot use this zone for its own
-/// pages; a fully virtualized one, which has no IRFM pages, can.
+/// (00) in its user mode. With `tlb-virt`, a para-virtual guest's own pages in this zone get precise
+/// shadows (`address_space`); a fully virtualized guest, which has no IRFM pages, keeps it.
 pub const IRFM_ZONE: u8 = 15;
 
 /// `zpr` with the IRFM zone set for the guest's mode.

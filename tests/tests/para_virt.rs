@@ -53,10 +53,10 @@ fn irfm_pages_placed_lower_serve_a_previrt_patched_guest_the_same() {
 #[test]
 #[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
 fn a_previrt_patched_guest_managing_its_tlb_runs_para_virtualized_with_tlb_virt() {
-    // The MMU sections (fixed, then randomized TLB use without zone 15, which holds the IRFM pages):
-    // translated, the guest reaches its IRFM pages through entries that go with its shadows, at
-    // every tlbwe, PID or mode change.
-    let patched = previrt_patched(&conformance(8 | 16 | 64, 300));
+    // The MMU sections (fixed, then randomized TLB use): translated, the guest reaches its IRFM
+    // pages through entries that go with its shadows at every tlbwe, PID or mode change, and its own
+    // pages in zone 15 (the IRFM pages' in the real ZPR) get precise shadows.
+    let patched = previrt_patched(&conformance(8 | 16, 300));
     let native = boot_for(&patched, 60).uart0;
     assert!(native.contains("mmu random: 300 seeds"), "{native}");
     let virtualized = run("microvisor-all", &patched, Mode::Previrt);

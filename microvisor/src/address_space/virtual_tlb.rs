@@ -27,7 +27,8 @@
 //! Two cases serve kinds of access differently on one page, while the real 405 has a single TLB for
 //! all of them: MSR[IR] ≠ MSR[DR] (a *mixed* mode: fetches translated and data not, or the other way
 //! round), and guest entries that overlap (an entry that refuses a fetch or a store hands it to the
-//! next). There the shadow is *precise*: a 4 KiB page made for the access that missed, whose EX and
+//! next); and a para-virtual guest's pages in zone 15, the zone its IRFM pages hold in the real ZPR,
+//! need their zone worked out in software. There the shadow is *precise*: a 4 KiB page made for the access that missed, whose EX and
 //! WR say whether fetches and stores reach the same page and are allowed there; where they are not,
 //! they fault on the real TLB and the page is shadowed again for them ([`storage_fault`]). Loads
 //! cannot be made to fault, so a load from a page that loads and the missed access reach
@@ -349,6 +350,12 @@ fn shadow_for(system: &mut System, index: usize, address: u32, data: bool, store
     if tag & hi::E != 0 {
         return Outcome::Stop(Fault::LittleEndianPage);
     }
+    // A para-virtual partition's zone 15 is its IRFM pages' in the real ZPR: a page of the guest's in
+    // that zone gets its access worked out in software.
+    #[cfg(feature = "irfm")]
+    if partition.mode != irfm::image::Mode::Full && (data_word >> lo::ZSEL_SHIFT) & 0xf == u32::from(crate::partition::IRFM_ZONE) {
+        return shadow_precise(system, index, address, real, Some(entry));
+    }
     let guest_mask = page_bytes(size) - 1;
     let physical = (data_word & lo::RPN & !guest_mask) | (address & guest_mask);
     // The largest page, no larger than the guest's, around the address that the partition owns whole
@@ -647,6 +654,17 @@ mod tests {
         assert_eq!(shadow.hi & hi::SIZE, 2 << hi::SIZE_SHIFT, "the guest's 16 KiB page");
         assert_eq!(shadow.lo & (lo::EX | lo::WR | (0xf << lo::ZSEL_SHIFT)), lo::EX | lo::WR | (1 << lo::ZSEL_SHIFT));
         assert_eq!(system.partitions[0].tlb.shadow_key & PRECISE, 0);
+    }
+
+    #[test]
+    #[cfg(feature = "irfm")]
+    fn a_para_virtual_guests_page_in_the_irfm_zone_gets_a_precise_shadow() {
+        let mut system = system_in(msr::IR | msr::DR);
+        system.partitions[0].mode = irfm::image::Mode::Para;
+        system.partitions[0].tlb.lo[3] |= 0xf << lo::ZSEL_SHIFT; // zone 15
+        assert_eq!(tlb_miss(&mut system, 0, 0x1000_0010, true, false), Outcome::Resume);
+        assert_ne!(system.partitions[0].tlb.shadow_key & PRECISE, 0);
+        assert_eq!(shadows()[0].lo & (0xf << lo::ZSEL_SHIFT), PRECISE_ZONE << lo::ZSEL_SHIFT);
     }
 
     #[test]
