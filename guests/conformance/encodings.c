@@ -145,6 +145,35 @@ static void run_templates(void)
     }
 }
 
+/* rfi and rfci, each reserved bit set in turn: SRR0 (SRR2) points past the return and SRR1 (SRR3)
+ * holds the MSR it runs with, so a return that executes lands where one that raises an interrupt
+ * goes on. */
+static void run_returns(void)
+{
+    static const struct { const char *name; uint32_t word; uint32_t pc_spr, msr_spr; } returns[] = {
+        { "rfi", 0x4c000064u, SRR0, SRR1 },
+        { "rfci", 0x4c000066u, SRR2, SRR3 },
+    };
+    for (unsigned i = 0; i < 2; i++) {
+        uint32_t hash = 2166136261u;
+        for (int user = 0; user < 2; user++) {
+            for (int bit = -1; bit < 32; bit++) {
+                uint32_t mask = bit < 0 ? 0 : 1u << bit;
+                if (bit >= 0 && !(0x03fff801u & mask))
+                    continue;
+                uint32_t after = (uint32_t)&code[words + 6];
+                load_r12(after);
+                emit(X_FORM(12, 0, 0, 467) | SPR_FIELD(returns[i].pc_spr)); /* mtspr SRR0/2, r12 */
+                emit(X_FORM(12, 0, 0, 83));                                   /* mfmsr r12 */
+                emit(X_FORM(12, 0, 0, 467) | SPR_FIELD(returns[i].msr_spr)); /* mtspr SRR1/3, r12 */
+                emit(returns[i].word | mask);
+                hash = run(hash, user);
+            }
+        }
+        print_hash(returns[i].name, hash);
+    }
+}
+
 static int moving(uint32_t n) { return n == 268 || n == 269 || n == 284 || n == 285 || n == 984 || n == 987; }
 
 static void run_spr_numbers(void)
@@ -244,6 +273,7 @@ static void run_extended_opcodes(void)
 void run_encodings(void)
 {
     run_templates();
+    run_returns();
     run_spr_numbers();
     run_static_words();
     run_extended_opcodes();
