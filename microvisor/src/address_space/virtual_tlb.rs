@@ -438,11 +438,8 @@ fn shadow_precise(system: &mut System, index: usize, address: u32, real: u32, en
     let reaches = |access| matches!(translate(partition, address, access), Ok((other, _)) if other & !0xfff == page);
     let (fetch, store) = (reaches(Access::Fetch), reaches(Access::Store));
     let guest_attributes = entry.map_or(0, |entry| partition.tlb.lo[entry] & (lo::W | lo::I | lo::M | lo::G));
-    let device = if partition.real_address(real).is_none() && partition.real_address(address).is_none() {
-        lo::I | lo::G
-    } else {
-        0
-    };
+    // A granted device window, not the partition's memory: guarded and cache-inhibited, always.
+    let device = if real.wrapping_sub(partition.real_base) >= partition.size { lo::I | lo::G } else { 0 };
     let shadow = Entry {
         hi: (address & !0xfff) | (hi::SIZE_4K << hi::SIZE_SHIFT) | hi::V,
         lo: page
@@ -640,6 +637,7 @@ mod tests {
         let [shadow] = shadows()[..] else { panic!("one shadow expected: {:x?}", shadows()) };
         assert_eq!(shadow.hi & (hi::EPN | hi::SIZE), 0x1000_0000 | (hi::SIZE_4K << hi::SIZE_SHIFT));
         assert_eq!(shadow.lo & (lo::RPN | lo::EX | lo::WR), ((16 << 20) + 0x0010_0000) | lo::EX);
+        assert_eq!(shadow.lo & (lo::I | lo::G), 0, "memory, not a device window");
         assert_eq!(system.partitions[0].vcpu[crate::vcpu::Spr::Esr], 0, "entry 1's refusal left its mark in ESR");
         // The store that then faults on the real TLB is shadowed again, through entry 1.
         assert_eq!(storage_fault(&mut system, 0, 0x1000_0020, true, true), Some(Outcome::Resume));
