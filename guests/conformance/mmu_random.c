@@ -60,6 +60,21 @@ static void write_entry(uint32_t index, uint32_t hi, uint32_t lo, int hi_first)
         __asm__ volatile("tlbwe %2, %1, 1; tlbwe %0, %1, 0; isync" : : "r"(hi), "r"(index), "r"(lo) : "memory");
 }
 
+/* Writes entry i for the page `page` (EPN and SIZE) at `rpn`, with random V, U0, attributes and TID
+ * (PID), LO or HI first at random, and records it. */
+static void write_random(uint32_t i, uint32_t page, uint32_t rpn)
+{
+    /* One draw per statement: C leaves the order of operands' evaluation open. */
+    uint32_t hi = page | (pick(8) ? TLB_V : 0);
+    hi |= pick(2) ? TLB_U0 : 0;
+    uint32_t lo = rpn | (next_random() & 0x3ffu);
+    MTSPR(PID, pick(2) ? 0 : 1 + pick(3));
+    int hi_first = pick(8) == 0;
+    write_entry(i, hi, lo, hi_first);
+    his[i] = hi;
+    los[i] = lo;
+}
+
 /* Entry i (1..ENTRIES-1): random, or an alias of an earlier one (see the top of the file). */
 static void random_entry(uint32_t i)
 {
@@ -77,12 +92,7 @@ static void random_entry(uint32_t i)
         epn = his[j] & ~(bytes - 1);
         rpn = los[j] & ~(bytes - 1);
     }
-    uint32_t hi = epn | (size << 7) | (pick(8) ? TLB_V : 0) | (pick(2) ? TLB_U0 : 0);
-    uint32_t lo = rpn | (next_random() & 0x3ffu);
-    MTSPR(PID, pick(2) ? 0 : 1 + pick(3));
-    write_entry(i, hi, lo, pick(8) == 0);
-    his[i] = hi;
-    los[i] = lo;
+    write_random(i, epn | (size << 7), rpn);
 }
 
 /* Entry i rewritten while translation runs: the same page, new TID, V, U0 and attributes (so
@@ -90,12 +100,7 @@ static void random_entry(uint32_t i)
 static void rewrite_entry(uint32_t i)
 {
     uint32_t bytes = page_bytes((his[i] >> 7) & 7);
-    uint32_t hi = (his[i] & (~(bytes - 1) | (7u << 7))) | (pick(8) ? TLB_V : 0) | (pick(2) ? TLB_U0 : 0);
-    uint32_t lo = (los[i] & ~(bytes - 1)) | (next_random() & 0x3ffu);
-    MTSPR(PID, pick(2) ? 0 : 1 + pick(3));
-    write_entry(i, hi, lo, pick(8) == 0);
-    his[i] = hi;
-    los[i] = lo;
+    write_random(i, his[i] & (~(bytes - 1) | (7u << 7)), los[i] & ~(bytes - 1));
 }
 
 static void random_entries(void)
@@ -168,6 +173,13 @@ static void print_logged(void)
     logged_count = 0;
 }
 
+/* MSR[IR, DR, PR]: both translations or data alone (a quarter), user mode a third of the time. */
+static uint32_t random_mode(void)
+{
+    uint32_t msr = (pick(4) ? MSR_IR : 0) | MSR_DR;
+    return msr | (pick(3) == 0 ? MSR_PR : 0);
+}
+
 static uint32_t run_seed(void)
 {
     uint32_t hash = 2166136261u;
@@ -177,7 +189,7 @@ static uint32_t run_seed(void)
         zpr |= (1u + pick(3)) << 30;
     MTSPR(ZPR, zpr);
     MTSPR(PID, pick(4));
-    uint32_t msr = (pick(4) ? MSR_IR : 0) | MSR_DR | (pick(3) == 0 ? MSR_PR : 0);
+    uint32_t msr = random_mode();
     if (verbose) {
         for (uint32_t i = 0; i < ENTRIES; i++) {
             line("entry hi", his[i]);
@@ -234,7 +246,7 @@ static uint32_t run_seed(void)
         }
         case 9:
             if (!(msr & MSR_PR)) {
-                msr = (pick(4) ? MSR_IR : 0) | MSR_DR | (pick(3) == 0 ? MSR_PR : 0);
+                msr = random_mode();
                 mtmsr(msr);
                 hash = mix(hash, "new msr", msr);
             }

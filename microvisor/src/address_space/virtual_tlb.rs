@@ -62,9 +62,12 @@ pub struct Tlb {
     pub tid: [u8; ENTRIES],
     /// MSR[PR, IR, DR] (as [`mode_key`]) under which the shadows in the real TLB were made.
     pub shadow_key: u8,
-    /// Real storage faults in a row at `fault_pc` in a mixed mode (see [`storage_fault`]).
+    /// The shadows are precise (`shadow_precise`), every one of them, until the next flush that a
+    /// change of mode, PR, ZPR or PID makes.
+    pub precise: bool,
+    /// Real storage faults in a row at `fault_pc` with precise shadows (see [`storage_fault`]).
     pub faults: u8,
-    /// Where the last real storage fault in a mixed mode happened.
+    /// Where the last real storage fault with precise shadows happened.
     pub fault_pc: u32,
     /// Two valid entries have overlapped since the last `tlbia` (whatever their TIDs): only then
     /// does a miss look for entries other than the one that serves it.
@@ -79,6 +82,7 @@ impl Tlb {
         lo: [0; ENTRIES],
         tid: [0; ENTRIES],
         shadow_key: FULL_TRANSLATION,
+        precise: false,
         faults: 0,
         fault_pc: 0,
         overlaps: false,
@@ -127,10 +131,6 @@ fn translating(partition: &Partition) -> bool {
 /// [`mode_key`] of MSR[IR] = MSR[DR] = 1 in supervisor mode.
 const FULL_TRANSLATION: u8 = 3;
 
-/// Bit of [`Tlb::shadow_key`]: the partition's shadows are precise (`shadow_precise`), every one of
-/// them, until the next flush that a change of mode, PR or ZPR makes.
-const PRECISE: u8 = 0x80;
-
 /// The zone of precise shadows, and the real ZPR while they are used: zone 0 = 01 (EX and WR
 /// apply, in user mode too), the others closed (no precise shadow uses them).
 const PRECISE_ZONE: u32 = 0;
@@ -164,7 +164,7 @@ pub const fn real_zpr(guest_zpr: u32, user: bool) -> u32 {
 /// The real PID and ZPR the partition runs with.
 pub fn real_context(partition: &Partition) -> (u8, u32) {
     let user = partition.vcpu.user_mode();
-    let (pid, zpr) = if translating(partition) && partition.tlb.shadow_key & PRECISE != 0 {
+    let (pid, zpr) = if translating(partition) && partition.tlb.precise {
         (shadow_tid(partition.index), PRECISE_ZPR)
     } else if translating(partition) {
         let zpr = partition.vcpu[crate::vcpu::Spr::Zpr];
@@ -184,12 +184,13 @@ pub fn real_context(partition: &Partition) -> (u8, u32) {
 /// real ZPR; in real mode no shadow is used, so they wait for the guest's return.)
 pub fn translation_changed(partition: &mut Partition) {
     let key = mode_key(partition.vcpu.msr);
-    let made = partition.tlb.shadow_key;
-    if key & 3 != 0 && key != made & !PRECISE {
-        if made & PRECISE != 0 || mixed_key(key) {
+    let tlb = &mut partition.tlb;
+    if key & 3 != 0 && key != tlb.shadow_key {
+        if tlb.precise || mixed_key(key) {
             flush_shadows(partition.index);
+            tlb.precise = false;
         }
-        partition.tlb.shadow_key = key;
+        tlb.shadow_key = key;
     }
     let (pid, zpr) = real_context(partition);
     real::set_pid(pid);
@@ -198,9 +199,9 @@ pub fn translation_changed(partition: &mut Partition) {
 
 /// The guest wrote ZPR: precise shadows, which were worked out with the old one, go.
 pub fn zpr_changed(partition: &mut Partition) {
-    if partition.tlb.shadow_key & PRECISE != 0 {
+    if partition.tlb.precise {
         flush_shadows(partition.index);
-        partition.tlb.shadow_key &= !PRECISE;
+        partition.tlb.precise = false;
     }
     translation_changed(partition);
 }
@@ -208,7 +209,7 @@ pub fn zpr_changed(partition: &mut Partition) {
 /// The guest changed its PID: shadows made for the old one go.
 pub fn pid_changed(partition: &mut Partition) {
     flush_shadows(partition.index);
-    partition.tlb.shadow_key &= !PRECISE;
+    partition.tlb.precise = false;
     translation_changed(partition);
 }
 
@@ -306,7 +307,7 @@ pub fn tlb_miss(system: &mut System, index: usize, address: u32, data: bool, sto
     shadow_for(system, index, address, data, store)
 }
 
-/// What a real miss (or, in a mixed mode, a real storage fault) at `address` gets: see [`tlb_miss`].
+/// What a real miss (or, with precise shadows, a real storage fault) at `address` gets: see [`tlb_miss`].
 fn shadow_for(system: &mut System, index: usize, address: u32, data: bool, store: bool) -> Outcome {
     #[cfg(feature = "irfm")]
     if let Some(outcome) = irfm_page(system, index, address) {
@@ -334,7 +335,7 @@ fn shadow_for(system: &mut System, index: usize, address: u32, data: bool, store
         system.partitions[index].vcpu[crate::vcpu::Spr::Esr] = mark;
     }
     let partition = &system.partitions[index];
-    if mixed(partition) || partition.tlb.shadow_key & PRECISE != 0 {
+    if mixed(partition) || partition.tlb.precise {
         return shadow_precise(system, index, address, real, entry);
     }
     let Some(entry) = entry else {
@@ -425,10 +426,10 @@ fn install(system: &mut System, shadow: Entry) {
 /// module's documentation): such shadows go when those change.
 fn shadow_precise(system: &mut System, index: usize, address: u32, real: u32, entry: Option<usize>) -> Outcome {
     let partition = &mut system.partitions[index];
-    if partition.tlb.shadow_key & PRECISE == 0 {
+    if !partition.tlb.precise {
         // Plain shadows lean on the real ZPR, which precise ones replace (PRECISE_ZPR): they go.
         flush_shadows(partition.index);
-        partition.tlb.shadow_key |= PRECISE;
+        partition.tlb.precise = true;
         let (pid, zpr) = real_context(partition);
         real::set_pid(pid);
         real::set_zpr(zpr);
@@ -461,14 +462,14 @@ fn shadow_precise(system: &mut System, index: usize, address: u32, real: u32, en
 /// instruction faulting again and again needs two translations of one page: it is stopped.
 pub fn storage_fault(system: &mut System, index: usize, address: u32, data: bool, store: bool) -> Option<Outcome> {
     let partition = &mut system.partitions[index];
-    if partition.tlb.shadow_key & PRECISE == 0 {
+    if !partition.tlb.precise {
         return None;
     }
     let pc = partition.vcpu.pc;
     let tlb = &mut partition.tlb;
     tlb.faults = if tlb.fault_pc == pc { tlb.faults.saturating_add(1) } else { 1 };
     tlb.fault_pc = pc;
-    if tlb.faults > MIXED_FAULTS_IN_A_ROW {
+    if tlb.faults > FAULTS_IN_A_ROW {
         return Some(Outcome::Stop(Fault::MixedTranslation));
     }
     flush_shadows(partition.index);
@@ -479,10 +480,10 @@ pub fn storage_fault(system: &mut System, index: usize, address: u32, data: bool
     Some(outcome)
 }
 
-/// Real storage faults one instruction may take in a row in a mixed mode before it is stopped: its
+/// Real storage faults one instruction may take in a row with precise shadows before it is stopped: its
 /// fetch and its access may each find the other side's shadow (twice each with a string access
 /// across two pages); an instruction needing both sides of one page goes on without end.
-const MIXED_FAULTS_IN_A_ROW: u8 = 4;
+const FAULTS_IN_A_ROW: u8 = 4;
 
 #[cfg(test)]
 mod tests {
@@ -651,7 +652,7 @@ mod tests {
         let [shadow] = shadows()[..] else { panic!("one shadow expected: {:x?}", shadows()) };
         assert_eq!(shadow.hi & hi::SIZE, 2 << hi::SIZE_SHIFT, "the guest's 16 KiB page");
         assert_eq!(shadow.lo & (lo::EX | lo::WR | (0xf << lo::ZSEL_SHIFT)), lo::EX | lo::WR | (1 << lo::ZSEL_SHIFT));
-        assert_eq!(system.partitions[0].tlb.shadow_key & PRECISE, 0);
+        assert!(!system.partitions[0].tlb.precise);
     }
 
     #[test]
@@ -661,7 +662,7 @@ mod tests {
         system.partitions[0].mode = irfm::image::Mode::Para;
         system.partitions[0].tlb.lo[3] |= 0xf << lo::ZSEL_SHIFT; // zone 15
         assert_eq!(tlb_miss(&mut system, 0, 0x1000_0010, true, false), Outcome::Resume);
-        assert_ne!(system.partitions[0].tlb.shadow_key & PRECISE, 0);
+        assert!(system.partitions[0].tlb.precise);
         assert_eq!(shadows()[0].lo & (0xf << lo::ZSEL_SHIFT), PRECISE_ZONE << lo::ZSEL_SHIFT);
     }
 
