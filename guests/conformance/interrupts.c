@@ -89,8 +89,10 @@ static void pit_tests(void)
 
     /* QEMU's PIT, which the microvisor's follows: a TCR write with PIE and ARE lets it go on one
      * period after the expiry it counts to (that one is skipped), one with ARE off stops it, and
-     * without PIE it does not run. Periods of 10 ms, readings half a period from any expiry. */
-    enum { PERIOD = 3333333 };
+     * without PIE it does not run. Periods of 100 ms, readings half a period from any expiry: QEMU
+     * raises the PIT from its main loop, which a busy host (tests in parallel) can hold up for
+     * milliseconds, and a 5 ms margin once lost an expiry. */
+    enum { PERIOD = 33333333 };
     uint32_t counts[3];
     MTSPR(PIT, 0); /* no old count for the TCR write to restart (QEMU would fire it at once, racily) */
     MTSPR(TSR, 0xffffffff);
