@@ -74,6 +74,10 @@ uint32_t on_exception(uint32_t vector)
             MTSPR(TCR, 0);
         MTSPR(TSR, 0x08000000);
         break;
+    case 0x1010: /* FIT (never on QEMU 7.2): one is enough, switch it off (WP = 2 kept) */
+        MTSPR(TCR, 0x80000000);
+        MTSPR(TSR, 0x04000000);
+        break;
     case 0x1020: /* watchdog: clear WIS */
         MTSPR(TSR, 0x40000000);
         break;

@@ -91,7 +91,6 @@ pub fn restart(system: &mut System, index: usize) {
 /// Puts partition `index`'s guest in the state QEMU's `-kernel` boot leaves a 405 in, with its
 /// memory as loaded: at boot, and after a restart.
 pub fn start_guest(system: &mut System, index: usize) {
-    let now = crate::arch::ppc405::spr::time_base_lower();
     let partition = &mut system.partitions[index];
     let descriptor = partition.descriptor;
     // QEMU's -kernel boot passes a board-information block in r3 at 16 MiB − 0x80 (or the end of a
@@ -118,9 +117,8 @@ pub fn start_guest(system: &mut System, index: usize) {
     #[cfg(feature = "rt-sched")]
     {
         partition.budget_left = descriptor.budget;
-        partition.period_start = now;
+        partition.period_start = crate::arch::ppc405::spr::time_base_lower();
     }
-    partition.timer_epoch = now;
     #[cfg(feature = "previrt")]
     if partition.mode == Mode::Previrt {
         pre_virtualize(partition, index);

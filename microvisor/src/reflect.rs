@@ -14,7 +14,7 @@
 
 use crate::system::Partition;
 use crate::vcpu::{Spr, Vcpu};
-use crate::vtimer::{tcr, tsr};
+use crate::vtimer::tsr;
 use irfm::spr::msr;
 
 /// ESR bits (PPC405 manual, section 5.2.6).
@@ -74,8 +74,6 @@ pub enum Interrupt {
     External,
     /// Programmable interval timer (0x1000).
     Pit,
-    /// Fixed interval timer (0x1010).
-    Fit,
     /// Watchdog (0x1020): non-critical, as QEMU 7.2 delivers it (the manual makes it critical).
     Watchdog,
     /// Critical input through the UIC (0x0100), critical.
@@ -97,7 +95,6 @@ impl Interrupt {
             Interrupt::Program { .. } => 0x0700,
             Interrupt::SystemCall => 0x0c00,
             Interrupt::Pit => 0x1000,
-            Interrupt::Fit => 0x1010,
             Interrupt::Watchdog => 0x1020,
             Interrupt::DataTlbMiss { .. } => 0x1100,
             Interrupt::InstructionTlbMiss => 0x1200,
@@ -153,8 +150,6 @@ pub fn deliver(vcpu: &mut Vcpu, interrupt: Interrupt) {
 pub mod source {
     /// A PIT interrupt raised and not yet taken (an edge, as on QEMU: `vtimer`).
     pub const PIT: u8 = 1;
-    /// TSR[FIS] and TCR[FIE].
-    pub const FIT: u8 = 2;
     /// A watchdog interrupt raised and not yet taken (an edge, as on QEMU: `vtimer`).
     pub const WATCHDOG: u8 = 4;
     /// A non-critical UIC line asserted and enabled.
@@ -162,7 +157,7 @@ pub mod source {
     /// A critical UIC line asserted and enabled.
     pub const CRITICAL: u8 = 16;
     /// Sources gated by MSR[EE].
-    pub const NONCRITICAL: u8 = PIT | FIT | EXTERNAL | WATCHDOG;
+    pub const NONCRITICAL: u8 = PIT | EXTERNAL | WATCHDOG;
     /// Sources gated by MSR[CE].
     pub const CRITICALS: u8 = CRITICAL;
 }
@@ -173,9 +168,6 @@ pub fn refresh_pending(partition: &mut Partition) {
     let mut pending = 0;
     if vcpu.tsr & tsr::PIT_RAISED != 0 {
         pending |= source::PIT;
-    }
-    if vcpu.tsr & tsr::FIS != 0 && vcpu.tcr & tcr::FIE != 0 {
-        pending |= source::FIT;
     }
     if vcpu.tsr & tsr::WATCHDOG_RAISED != 0 {
         pending |= source::WATCHDOG;
@@ -191,7 +183,8 @@ pub fn refresh_pending(partition: &mut Partition) {
 }
 
 /// The asynchronous interrupt the guest takes now, if any, in the manual's priority order
-/// (section 5.1.5: critical input, watchdog, external, FIT, PIT). The watchdog is gated by MSR[EE]
+/// (section 5.1.5: critical input, watchdog, external, FIT, PIT; the FIT never fires, as on QEMU:
+/// `vtimer`). The watchdog is gated by MSR[EE]
 /// and delivered through SRR0/SRR1, as QEMU 7.2's 405 does (the manual makes it critical: a guest
 /// developed on QEMU returns from it with `rfi`).
 pub fn deliverable(vcpu: &Vcpu) -> Option<Interrupt> {
@@ -205,8 +198,6 @@ pub fn deliverable(vcpu: &Vcpu) -> Option<Interrupt> {
         Some(Interrupt::Watchdog)
     } else if pending & source::EXTERNAL != 0 {
         Some(Interrupt::External)
-    } else if pending & source::FIT != 0 {
-        Some(Interrupt::Fit)
     } else if pending & source::PIT != 0 {
         Some(Interrupt::Pit)
     } else {

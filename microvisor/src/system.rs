@@ -33,8 +33,6 @@ pub struct Partition {
     pub devices: u32,
     /// UIC0 lines of those devices (`partition::owned_lines`), computed once at boot.
     pub owned_lines: u32,
-    /// The time base (TBL) when its timers were last advanced (`vtimer::catch_up`).
-    pub timer_epoch: u32,
     /// When its watchdog steps next (TBL), while TSR's bookkeeping bit `WATCHDOG_ARMED` is set.
     pub watchdog_next: u32,
     /// Its SDRAM0 and EBC0 index registers (DCR 0x010, 0x012), by `arch::ppc405::dcr::Indirect`: `emulate::dcr`.
@@ -76,7 +74,6 @@ impl Partition {
         size: 0,
         devices: 0,
         owned_lines: 0,
-        timer_epoch: 0,
         watchdog_next: 0,
         dcr_index: [0; 2],
         state: State::Empty,

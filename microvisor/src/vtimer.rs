@@ -13,8 +13,10 @@
 //!   TCR[ARE] it goes on with the same period, else it stops. A TCR write lets it go on, one period
 //!   after the expiry it was counting to, only with PIE and ARE, and stops it otherwise. A read
 //!   gives the ticks to that expiry, negative once past (the manual stops a one-shot PIT at 0);
-//! - FIT: TSR[FIS] is set at each 0→1 transition of the time-base bit TCR[FP] selects, while
-//!   TCR[FIE] is set (QEMU's FIT never fires: a guest that does not use it never sees FIS);
+//! - FIT, as QEMU's: it never fires. TCR[FP] and TCR[FIE] are kept and read back, but TSR[FIS] is
+//!   never set and no FIT interrupt is raised (QEMU 7.2 never arms its FIT timer; the manual sets
+//!   FIS at each 0→1 transition of the time-base bit FP selects). A guest that enables it reads the
+//!   TSR it reads natively;
 //! - watchdog, as QEMU's: each TCR write steps its state machine once, and so does every period
 //!   (2^(17 + 4 × TCR[WP]) ticks) after the last step: TSR[ENW], then TSR[WIS] (an interrupt, an
 //!   edge, if TCR[WIE]; non-critical at 0x1020 as QEMU delivers it), then the reset TCR[WRC] asks
@@ -25,11 +27,8 @@
 //! raise is delivered when the partition next runs. The real PIT, one-shot, is always programmed
 //! for the earliest event any partition's timers (or the scheduler) need, and never further than
 //! [`HEARTBEAT`] away, so 32-bit TBL deadlines stay unambiguous. Each partition's timers are
-//! advanced lazily, from the time they were last advanced (`Partition::timer_epoch`): when the real
-//! PIT fires, and when the guest touches TCR, TSR or PIT.
-//!
-//! Where QEMU 7.2 differs otherwise (its FIT never fires even when enabled), the microvisor follows
-//! the manual; `tests/` say which behaviours the equivalence suite therefore leaves out.
+//! advanced lazily to now, from their deadlines: when the real PIT fires, and when the guest
+//! touches TCR, TSR or PIT.
 
 use crate::arch::ppc405::spr as real;
 use crate::system::{Partition, State, System};
@@ -102,24 +101,6 @@ pub enum WatchdogAction {
 }
 
 
-/// Events of a timer whose period is 2^`bits` ticks in `(from, to]`: the 0→1 transitions of
-/// time-base bit `bits − 1`. `to − from` is below 2^31 and `bits` at most 29, so nothing overflows.
-fn events(from: u32, to: u32, bits: u32) -> u32 {
-    let period = 1u32 << bits;
-    let phase = from.wrapping_add(period / 2) & (period - 1);
-    (phase + to.wrapping_sub(from)) >> bits
-}
-
-/// Ticks from `now` to the next event of a timer with period 2^`bits`.
-fn until_next_event(now: u32, bits: u32) -> u32 {
-    let period = 1u32 << bits;
-    period - (now.wrapping_add(period / 2) & (period - 1))
-}
-
-fn fit_bits(tcr: u32) -> u32 {
-    9 + 4 * ((tcr & tcr::FP) >> 24)
-}
-
 fn watchdog_bits(tcr: u32) -> u32 {
     17 + 4 * (tcr >> 30)
 }
@@ -133,9 +114,8 @@ pub fn reprograms(op: Option<irfm::insn::Op>, word: u32) -> bool {
 /// when the real PIT fires) and refreshes what it has pending.
 pub fn catch_up(partition: &mut Partition) -> WatchdogAction {
     let now = real::time_base_lower();
-    advance(&mut partition.vcpu, partition.timer_epoch, now);
+    advance(&mut partition.vcpu, now);
     let action = watchdog_until(&mut partition.vcpu, &mut partition.watchdog_next, now);
-    partition.timer_epoch = now;
     crate::reflect::refresh_pending(partition);
     action
 }
@@ -235,8 +215,8 @@ pub fn write_tsr(vcpu: &mut Vcpu, value: u32) {
     }
 }
 
-/// Advances one partition's PIT and FIT to `now`; `last` is when they were last advanced.
-pub fn advance(vcpu: &mut Vcpu, last: u32, now: u32) {
+/// Advances one partition's PIT to `now`.
+pub fn advance(vcpu: &mut Vcpu, now: u32) {
     // Unsigned: any count up to 2^32 − 1 works, as updates come at least every HEARTBEAT ticks.
     // Expiries a TCR write moved on pass silently first (at most 255: bounded).
     while vcpu.tsr & tsr::PIT_RUNNING != 0
@@ -260,9 +240,6 @@ pub fn advance(vcpu: &mut Vcpu, last: u32, now: u32) {
             vcpu.tsr &= !(tsr::PIT_RUNNING | tsr::PIT_SKIPS);
         }
     }
-    if vcpu.tcr & tcr::FIE != 0 && vcpu.tsr & tsr::FIS == 0 && events(last, now, fit_bits(vcpu.tcr)) > 0 {
-        vcpu.tsr |= tsr::FIS;
-    }
 }
 
 /// Ticks from `now` until this partition's timers next need the microvisor ([`HEARTBEAT`] if never).
@@ -272,9 +249,6 @@ pub fn next_event(partition: &Partition, now: u32) -> u32 {
     let mut consider = |ticks: u32| next = next.min(ticks);
     if vcpu.tsr & tsr::PIT_RUNNING != 0 {
         consider(vcpu.pit_reload.saturating_sub(now.wrapping_sub(vcpu.pit_start)));
-    }
-    if vcpu.tcr & tcr::FIE != 0 && vcpu.tsr & tsr::FIS == 0 {
-        consider(until_next_event(now, fit_bits(vcpu.tcr)));
     }
     if vcpu.tcr & (tcr::WIE | tcr::WRC) != 0 && vcpu.tsr & tsr::WATCHDOG_ARMED != 0 {
         let left = partition.watchdog_next.wrapping_sub(now);
@@ -341,9 +315,9 @@ mod tests {
         v.tcr = tcr::PIE;
         write_pit(&mut v, 1000, 5000);
         assert_eq!(read_pit(&v, 5400), 600);
-        advance(&mut v, 5000, 5999);
+        advance(&mut v, 5999);
         assert_eq!(v.tsr & tsr::PIS, 0);
-        advance(&mut v, 5999, 6000);
+        advance(&mut v, 6000);
         assert_eq!(v.tsr & (tsr::PIS | tsr::PIT_RAISED | tsr::PIT_RUNNING), tsr::PIS | tsr::PIT_RAISED);
         assert_eq!(read_pit(&v, 7000), (-1000i32) as u32, "QEMU's decrementer-based PIT counts on below 0");
     }
@@ -352,7 +326,7 @@ mod tests {
     fn without_pie_the_pit_does_not_run() {
         let mut v = vcpu();
         write_pit(&mut v, 1000, 0);
-        advance(&mut v, 0, 5000);
+        advance(&mut v, 5000);
         assert_eq!(v.tsr & tsr::PIS, 0, "as QEMU's: no PIS without TCR[PIE]");
     }
 
@@ -363,9 +337,9 @@ mod tests {
         write_pit(&mut p.vcpu, 100, 0);
         let _ = write_tcr(&mut p, tcr::PIE | tcr::ARE, 50);
         assert_eq!(read_pit(&p.vcpu, 50), 150, "the count goes on to the expiry after the next");
-        advance(&mut p.vcpu, 0, 150);
+        advance(&mut p.vcpu, 150);
         assert_eq!(p.vcpu.tsr & tsr::PIS, 0, "the expiry at 100 is skipped, as on QEMU");
-        advance(&mut p.vcpu, 150, 200);
+        advance(&mut p.vcpu, 200);
         assert_eq!(p.vcpu.tsr & tsr::PIS, tsr::PIS);
         assert_eq!(read_pit(&p.vcpu, 250), 50, "then the period goes on from there");
         let _ = write_tcr(&mut p, tcr::PIE, 260);
@@ -387,7 +361,7 @@ mod tests {
         let mut v = vcpu();
         v.tcr = tcr::ARE | tcr::PIE;
         write_pit(&mut v, 100, 0);
-        advance(&mut v, 0, 350);
+        advance(&mut v, 350);
         assert_eq!(v.tsr & tsr::PIS, tsr::PIS);
         assert_eq!(v.pit_start, 300);
         assert_eq!(read_pit(&v, 350), 50);
@@ -397,26 +371,19 @@ mod tests {
     fn a_pit_count_above_2_to_the_31_counts_down_rather_than_expiring_at_once() {
         let mut v = vcpu();
         write_pit(&mut v, 0xf000_0000, 100);
-        advance(&mut v, 100, 1_000_100);
+        advance(&mut v, 1_000_100);
         assert_eq!(v.tsr & tsr::PIS, 0);
         assert_eq!(read_pit(&v, 1_000_100), 0xf000_0000 - 1_000_000);
     }
 
     #[test]
-    fn the_fit_fires_on_each_rising_edge_of_its_bit_while_enabled() {
-        // FP = 0: bit 8 (period 512) rises at 256, 768, 1280…
-        assert_eq!(events(0, 255, 9), 0);
-        assert_eq!(events(0, 256, 9), 1);
-        assert_eq!(events(256, 768, 9), 1);
-        assert_eq!(events(0, 1300, 9), 3);
-        assert_eq!(until_next_event(0, 9), 256);
-        assert_eq!(until_next_event(256, 9), 512);
+    fn the_fit_never_fires_as_on_qemu() {
         let mut v = vcpu();
-        advance(&mut v, 0, 1 << 20);
-        assert_eq!(v.tsr & tsr::FIS, 0, "FIE off: no FIS, as QEMU's FIT never sets it");
-        v.tcr = tcr::FIE;
-        advance(&mut v, 0, 300);
-        assert_eq!(v.tsr & tsr::FIS, tsr::FIS);
+        v.tcr = tcr::FIE; // FP = 0: the manual's period is 512 ticks
+        advance(&mut v, 1 << 20);
+        assert_eq!(v.tsr & tsr::FIS, 0);
+        let p = Partition { vcpu: v, state: State::Runnable, ..Partition::EMPTY };
+        assert_eq!(next_event(&p, 1 << 20), HEARTBEAT, "nothing to wake up for");
     }
 
     #[test]
