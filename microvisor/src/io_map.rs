@@ -16,8 +16,18 @@
 //! Both are feature `console-mux`; without it [`access`] emulates nothing, and a partition's console
 //! is the real UART0 page if the system grants it (the packer refuses the other consoles).
 
+/// What a guest data access that missed in the real TLB gets when its target, at effective `address`
+/// and guest physical `physical`, is neither the partition's memory nor a window mapped for it: an
+/// emulated device's answer ([`access`]), the board's where nothing is there
+/// (`emulate::unassigned`), or else the partition is stopped.
+pub fn outside(partition: &mut crate::system::Partition, address: u32, physical: u32) -> crate::emulate::Outcome {
+    access(partition, physical)
+        .or_else(|| crate::emulate::unassigned::access(partition, address, physical))
+        .unwrap_or(crate::emulate::Outcome::Stop(crate::emulate::Fault::OutsideMemory { address: physical }))
+}
+
 /// Performs the guest's access at guest physical `physical` if it is to an emulated device; `None`
-/// otherwise (the caller stops the partition): without `console-mux` there is none.
+/// otherwise: without `console-mux` there is none.
 #[cfg(not(feature = "console-mux"))]
 pub fn access(partition: &mut crate::system::Partition, physical: u32) -> Option<crate::emulate::Outcome> {
     let _ = (partition, physical);
@@ -72,7 +82,7 @@ mod console_mux {
     }
 
     /// Performs the guest's access at guest physical `physical`, if it is to UART0's registers and the
-    /// partition's console is emulated or moved to UART1; `None` otherwise (the caller stops it).
+    /// partition's console is emulated or moved to UART1; `None` otherwise.
     pub fn access(partition: &mut Partition, physical: u32) -> Option<Outcome> {
         let register = physical.wrapping_sub(ref405ep::UART0);
         if register >= 8 || partition.descriptor.console == Console::Direct {

@@ -324,9 +324,7 @@ fn shadow_for(system: &mut System, index: usize, address: u32, data: bool, store
         Ok(found) => found,
         // An emulated device (I/O address-map translation) behind the guest's own mapping, or none.
         Err(Outcome::Stop(Fault::OutsideMemory { address: physical })) if data => {
-            let partition = &mut system.partitions[index];
-            return crate::io_map::access(partition, physical)
-                .unwrap_or(Outcome::Stop(Fault::OutsideMemory { address: physical }));
+            return crate::io_map::outside(&mut system.partitions[index], address, physical);
         }
         Err(outcome) => return outcome,
     };
@@ -340,8 +338,7 @@ fn shadow_for(system: &mut System, index: usize, address: u32, data: bool, store
     }
     let Some(entry) = entry else {
         // Untranslated, and the one-to-one map missed: an emulated device, or outside its memory.
-        let partition = &mut system.partitions[index];
-        return crate::io_map::access(partition, address).unwrap_or(Outcome::Stop(Fault::OutsideMemory { address }));
+        return crate::io_map::outside(&mut system.partitions[index], address, address);
     };
     let (tag, data_word) = (partition.tlb.hi[entry], partition.tlb.lo[entry]);
     let size = (tag & hi::SIZE) >> hi::SIZE_SHIFT;

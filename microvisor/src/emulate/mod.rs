@@ -12,6 +12,7 @@ pub mod spr;
 // The TLB instructions: refused without `tlb-virt`, emulated on the virtual TLB with it.
 #[cfg_attr(feature = "tlb-virt", path = "tlb_virt.rs")]
 pub mod tlb;
+pub mod unassigned;
 
 use crate::reflect::{esr, Interrupt};
 use crate::system::Partition;

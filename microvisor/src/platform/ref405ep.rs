@@ -51,3 +51,10 @@ pub const fn window(device: Device) -> Window {
         Device::Fpga => Window { base: 0xf030_0000, bytes: 4 << 10, irq: None },
     }
 }
+
+/// Whether anything on the board answers at real address `physical`: its SDRAM or a device's
+/// window. Elsewhere QEMU 7.2's ref405ep reads 0 and drops stores, without an interrupt
+/// (`emulate::unassigned`).
+pub fn answers(physical: u32) -> bool {
+    physical < RAM_BYTES || Device::ALL.iter().any(|device| physical.wrapping_sub(window(*device).base) < window(*device).bytes)
+}

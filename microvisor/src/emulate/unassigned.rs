@@ -1,0 +1,179 @@
+//! Loads and stores where nothing on the board answers, answered as QEMU 7.2's ref405ep answers
+//! them: a load reads 0, a store vanishes, and no interrupt comes (QEMU's unassigned memory raises
+//! no machine check on the 405).
+//!
+//! A guest's memory and its granted device windows are mapped; an access anywhere else misses in
+//! the real TLB. Where the board has SDRAM or a device there (another partition's memory, a device
+//! not granted), the partition is stopped: it reaches for what is not its own. Where the board has
+//! nothing (`platform::ref405ep::answers`), a native run goes on, so the guest does too: an RTOS
+//! built for another board writing its console, or a driver probing for a device, prints the same
+//! transcript as natively. This module decodes the instruction and completes it: the loaded
+//! registers become 0, an update form writes the effective address back to rA, and the cache-block
+//! instructions that translate like a load or a store (`dcbz`, `dcbst`, `dcbf`, `icbi`) do nothing.
+//! `lwarx` and `stwcx.` (whose reservation the microvisor cannot give the guest) and accesses that
+//! cross a 4 KiB page still stop the partition.
+
+use super::Outcome;
+use crate::platform::ref405ep;
+use crate::system::Partition;
+use irfm::insn::{ra, rb, rd};
+
+/// What a data-access instruction does, as far as an access to nothing needs to know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Access {
+    /// Bytes from the effective address.
+    bytes: u32,
+    /// The first register loaded with 0 and how many (wrapping from r31 to r0), for loads.
+    loads: Option<(usize, usize)>,
+    /// Whether rA receives the effective address (the update forms).
+    update: bool,
+    /// Whether the effective address is (rA|0) + rB (X-form) rather than (rA|0) + d (D-form),
+    /// or (rA|0) alone (`lswi`, `stswi`: `None`).
+    indexed: Option<bool>,
+}
+
+/// Decodes the data-access instructions of a 405 (PPC405 manual, chapter 9) that can reach an
+/// unassigned address; `None` for any other (the caller stops the partition).
+fn decode(word: u32, xer: u32) -> Option<Access> {
+    let register = rd(word);
+    let load = |bytes: u32, update: bool, indexed: bool| Access { bytes, loads: Some((register, 1)), update, indexed: Some(indexed) };
+    let store = |bytes: u32, update: bool, indexed: bool| Access { bytes, loads: None, update, indexed: Some(indexed) };
+    // String instructions: NB bytes (0 meaning 32) or XER[TBC], in ceil(bytes / 4) registers.
+    let string = |bytes: u32, loads: bool, indexed: Option<bool>| Access {
+        bytes,
+        loads: loads.then_some((register, bytes.div_ceil(4) as usize)),
+        update: false,
+        indexed,
+    };
+    let immediate_count = if rb(word) == 0 { 32 } else { rb(word) as u32 };
+    Some(match word >> 26 {
+        32 => load(4, false, false),  // lwz
+        33 => load(4, true, false),   // lwzu
+        34 => load(1, false, false),  // lbz
+        35 => load(1, true, false),   // lbzu
+        36 => store(4, false, false), // stw
+        37 => store(4, true, false),  // stwu
+        38 => store(1, false, false), // stb
+        39 => store(1, true, false),  // stbu
+        40 | 42 => load(2, false, false), // lhz, lha
+        41 | 43 => load(2, true, false),  // lhzu, lhau
+        44 => store(2, false, false), // sth
+        45 => store(2, true, false),  // sthu
+        46 => Access { bytes: 4 * (32 - register as u32), loads: Some((register, 32 - register)), update: false, indexed: Some(false) }, // lmw
+        47 => store(4 * (32 - register as u32), false, false), // stmw
+        31 => match (word >> 1) & 0x3ff {
+            23 | 534 => load(4, false, true),        // lwzx, lwbrx
+            55 => load(4, true, true),               // lwzux
+            87 => load(1, false, true),              // lbzx
+            119 => load(1, true, true),              // lbzux
+            151 | 662 => store(4, false, true),      // stwx, stwbrx
+            183 => store(4, true, true),             // stwux
+            215 => store(1, false, true),            // stbx
+            247 => store(1, true, true),             // stbux
+            279 | 343 | 790 => load(2, false, true), // lhzx, lhax, lhbrx
+            311 | 375 => load(2, true, true),        // lhzux, lhaux
+            407 | 918 => store(2, false, true),      // sthx, sthbrx
+            439 => store(2, true, true),             // sthux
+            533 => string(xer & 0x7f, true, Some(true)),   // lswx
+            597 => string(immediate_count, true, None),    // lswi
+            661 => string(xer & 0x7f, false, Some(true)),  // stswx
+            725 => string(immediate_count, false, None),   // stswi
+            // dcbst, dcbf, icbi: translated like a load; dcbz: a 32-byte line of stores.
+            54 | 86 | 982 => store(1, false, true),
+            1014 => store(32, false, true),
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+/// Completes the guest's data access that missed at effective address `address` (guest physical
+/// `physical`), if it reaches only addresses where nothing on the board answers; `None` otherwise.
+pub fn access(partition: &mut Partition, address: u32, physical: u32) -> Option<Outcome> {
+    let word = crate::guest_mem::fetch(partition, partition.vcpu.pc)?;
+    let vcpu = &mut partition.vcpu;
+    let access = decode(word, vcpu.xer)?;
+    let base = if ra(word) == 0 { 0 } else { vcpu.gpr[ra(word)] };
+    let mut effective = match access.indexed {
+        Some(true) => base.wrapping_add(vcpu.gpr[rb(word)]),
+        Some(false) => base.wrapping_add(word as u16 as i16 as u32),
+        None => base,
+    };
+    if word >> 26 == 31 && (word >> 1) & 0x3ff == 1014 {
+        effective &= !31; // dcbz clears the whole line around the address
+    }
+    // All of it in the page that missed, so `physical` places all of it.
+    let last = effective.wrapping_add(access.bytes.max(1) - 1);
+    if (effective ^ address) & !0xfff != 0 || (last ^ address) & !0xfff != 0 {
+        return None;
+    }
+    let first_physical = physical.wrapping_sub(address.wrapping_sub(effective));
+    let last_physical = first_physical.wrapping_add(last.wrapping_sub(effective));
+    if ref405ep::answers(first_physical) || ref405ep::answers(last_physical) {
+        return None;
+    }
+    if let Some((first, count)) = access.loads {
+        for offset in 0..count {
+            vcpu.gpr[(first + offset) % 32] = 0;
+        }
+    }
+    if access.update {
+        vcpu.gpr[ra(word)] = effective;
+    }
+    Some(Outcome::Next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn partition() -> Partition {
+        let mut partition = Partition { real_base: 16 << 20, size: 16 << 20, ..Partition::EMPTY };
+        partition.state = crate::system::State::Runnable;
+        partition.vcpu.pc = 0x1000;
+        partition
+    }
+
+    fn run(partition: &mut Partition, word: u32, address: u32) -> Option<Outcome> {
+        crate::guest_mem::write_physical_word(partition, partition.vcpu.pc, word);
+        access(partition, address, address)
+    }
+
+    #[test]
+    fn a_load_from_nothing_reads_zero_and_an_update_form_writes_the_address_back() {
+        let mut p = partition();
+        p.vcpu.gpr[3] = 0x1000_0000;
+        p.vcpu.gpr[4] = 0xdead_beef;
+        // lwzu r4, 8(r3)
+        assert_eq!(run(&mut p, 0x8483_0008, 0x1000_0008), Some(Outcome::Next));
+        assert_eq!((p.vcpu.gpr[4], p.vcpu.gpr[3]), (0, 0x1000_0008));
+        // lmw r29, 0(r3): r29, r30, r31
+        p.vcpu.gpr[29..].fill(7);
+        assert_eq!(run(&mut p, 0xbba3_0000, 0x1000_0008), Some(Outcome::Next));
+        assert_eq!(&p.vcpu.gpr[29..], &[0, 0, 0]);
+    }
+
+    #[test]
+    fn a_store_to_nothing_vanishes_but_memory_and_devices_still_stop_the_guest() {
+        let mut p = partition();
+        p.vcpu.gpr[3] = 0x8000_0000;
+        p.vcpu.gpr[5] = 0x1234;
+        // stw r5, 0(r3)
+        assert_eq!(run(&mut p, 0x90a3_0000, 0x8000_0000), Some(Outcome::Next));
+        assert_eq!(p.vcpu.gpr[3], 0x8000_0000);
+        p.vcpu.gpr[3] = 0x0200_0000; // the board's SDRAM, not this partition's
+        assert_eq!(run(&mut p, 0x90a3_0000, 0x0200_0000), None);
+        p.vcpu.gpr[3] = 0xef60_0300; // UART0, not granted
+        assert_eq!(run(&mut p, 0x90a3_0000, 0xef60_0300), None);
+    }
+
+    #[test]
+    fn reservations_and_accesses_across_a_page_still_stop_the_guest() {
+        let mut p = partition();
+        p.vcpu.gpr[3] = 0x8000_0ffe;
+        // lwarx r4, 0, r3
+        assert_eq!(run(&mut p, 0x7c80_1828, 0x8000_0ffe), None);
+        // lwz r4, 0(r3), its last bytes in the next page
+        assert_eq!(run(&mut p, 0x8083_0000, 0x8000_0ffe), None);
+    }
+}
