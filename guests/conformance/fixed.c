@@ -365,7 +365,7 @@ static void timer_status_tests(void)
  * raises nothing, so the guest goes on (natively and on the microvisor alike). Each kind of data
  * access, update forms, multiple and string forms and the cache-block instructions that translate,
  * at five places no device answers: above the SDRAM, in the PCI-less 0x8000_0000 range, beside the
- * on-chip peripherals' page, between the NVRAM and the FPGA, above the SRAM. */
+ * on-chip peripherals' page, between the NVRAM and the FPGA, above the SRAM; then calls there. */
 static void unassigned_tests(void)
 {
     static const uint32_t places[] = { 0x10000000u, 0x80000000u, 0xef700000u, 0xf0100000u, 0xfff80000u };
@@ -402,6 +402,13 @@ static void unassigned_tests(void)
         line("  rA after lwzu, lbzux, stbu, sthux", update - base);
     }
     traps_print("accesses where the board has nothing");
+    /* A call there fetches the word 0, an illegal instruction: a program interrupt at the address. */
+    resume_mode = RESUME_CALLER;
+    traps_clear();
+    ((void (*)(void))0x10000000u)();
+    ((void (*)(void))0xfff80000u)();
+    resume_mode = RESUME_NEXT;
+    traps_print("calls to where the board has nothing");
 }
 
 void run_fixed(void)

@@ -51,6 +51,8 @@ uint32_t on_exception(uint32_t vector)
     case 0x1100: /* data TLB miss */
         if (resume_mode == RESUME_NEXT)
             MTSPR(SRR0, srr0 + 4);
+        else if (resume_mode == RESUME_CALLER)
+            MTSPR(SRR0, SAVED_LR);
         break;
     case 0x0c00: /* system call: SRR0 already points after the sc */
         if (SAVED_R0 == LEAVE_USER_MODE)

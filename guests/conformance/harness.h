@@ -83,7 +83,7 @@ static inline uint32_t mfmsr(void) { uint32_t v; __asm__ volatile("mfmsr %0" : "
 static inline void mtmsr(uint32_t v) { __asm__ volatile("mtmsr %0; isync" : : "r"(v) : "memory"); }
 
 /* What the exception handler does when it returns. */
-enum resume { RESUME_NEXT, RESUME_SAME };
+enum resume { RESUME_NEXT, RESUME_SAME, RESUME_CALLER };
 
 /* One interrupt the guest took. */
 struct trap {
@@ -96,7 +96,8 @@ extern volatile uint32_t trap_count;
 extern volatile uint32_t handler_msr;
 extern volatile struct trap traps[TRAP_LOG];
 /* How the handler resumes synchronous interrupts (program, alignment, storage): after the
-   faulting instruction (RESUME_NEXT, default) or at it. */
+   faulting instruction (RESUME_NEXT, default), at it, or back in the function that called the
+   faulting address (RESUME_CALLER, its LR). */
 extern volatile enum resume resume_mode;
 /* r0 value that asks the system-call handler to return in supervisor mode. */
 #define LEAVE_USER_MODE 0x5ec0de00u

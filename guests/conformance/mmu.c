@@ -168,12 +168,16 @@ void run_mmu(void)
     traps_print("both again after the mixed modes");
     MTSPR(ZPR, 0);
 
-    /* An entry whose page is where the board has nothing: a load reads 0, a store vanishes. */
-    tlb_write(6, 0x50000000 | SIZE_4K | TLB_V, 0x90000000u | LO_WR | ZSEL(0));
+    /* An entry whose page is where the board has nothing: a load reads 0, a store vanishes, a call
+     * takes an illegal-instruction program interrupt. */
+    tlb_write(6, 0x50000000 | SIZE_4K | TLB_V, 0x90000000u | LO_EX | LO_WR | ZSEL(0));
     traps_clear();
     mtmsr(MSR_IR | MSR_DR);
     store(0x50000010, 0x12345678);
     results[0] = load(0x50000010);
+    resume_mode = RESUME_CALLER;
+    ((function)0x50000020u)();              /* fetches the word 0: a program interrupt there */
+    resume_mode = RESUME_NEXT;
     mtmsr(0);
     traps_print("a page mapped where the board has nothing");
     line("read there after a store", results[0]);

@@ -16,14 +16,18 @@
 //! Both are feature `console-mux`; without it [`access`] emulates nothing, and a partition's console
 //! is the real UART0 page if the system grants it (the packer refuses the other consoles).
 
-/// What a guest data access that missed in the real TLB gets when its target, at effective `address`
-/// and guest physical `physical`, is neither the partition's memory nor a window mapped for it: an
-/// emulated device's answer ([`access`]), the board's where nothing is there
+/// What a guest access (`data`, or a fetch) that missed in the real TLB gets when its target, at
+/// effective `address` and guest physical `physical`, is neither the partition's memory nor a window
+/// mapped for it: an emulated device's answer ([`access`]), the board's where nothing is there
 /// (`emulate::unassigned`), or else the partition is stopped.
-pub fn outside(partition: &mut crate::system::Partition, address: u32, physical: u32) -> crate::emulate::Outcome {
-    access(partition, physical)
-        .or_else(|| crate::emulate::unassigned::access(partition, address, physical))
-        .unwrap_or(crate::emulate::Outcome::Stop(crate::emulate::Fault::OutsideMemory { address: physical }))
+pub fn outside(partition: &mut crate::system::Partition, address: u32, physical: u32, data: bool) -> crate::emulate::Outcome {
+    use crate::emulate::unassigned;
+    let answer = if data {
+        access(partition, physical).or_else(|| unassigned::access(partition, address, physical))
+    } else {
+        unassigned::fetch(physical)
+    };
+    answer.unwrap_or(crate::emulate::Outcome::Stop(crate::emulate::Fault::OutsideMemory { address: physical }))
 }
 
 /// Performs the guest's access at guest physical `physical` if it is to an emulated device; `None`

@@ -65,10 +65,7 @@ pub fn storage_fault(_system: &mut System, _index: usize, _address: u32, _data: 
 
 /// A real TLB miss: the guest touched an address outside its memory and granted devices.
 pub fn tlb_miss(system: &mut System, index: usize, address: u32, data: bool, _store: bool) -> Outcome {
-    if data {
-        return crate::io_map::outside(&mut system.partitions[index], address, address);
-    }
-    Outcome::Stop(Fault::OutsideMemory { address })
+    crate::io_map::outside(&mut system.partitions[index], address, address, data)
 }
 
 #[cfg(test)]

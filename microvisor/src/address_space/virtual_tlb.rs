@@ -322,9 +322,10 @@ fn shadow_for(system: &mut System, index: usize, address: u32, data: bool, store
     let (translation, mark) = search(partition, address, access);
     let (real, entry) = match translation {
         Ok(found) => found,
-        // An emulated device (I/O address-map translation) behind the guest's own mapping, or none.
-        Err(Outcome::Stop(Fault::OutsideMemory { address: physical })) if data => {
-            return crate::io_map::outside(&mut system.partitions[index], address, physical);
+        // An emulated device (I/O address-map translation) behind the guest's own mapping, nothing
+        // on the board, or the partition reaching for what is not its own.
+        Err(Outcome::Stop(Fault::OutsideMemory { address: physical })) => {
+            return crate::io_map::outside(&mut system.partitions[index], address, physical, data);
         }
         Err(outcome) => return outcome,
     };
@@ -338,7 +339,7 @@ fn shadow_for(system: &mut System, index: usize, address: u32, data: bool, store
     }
     let Some(entry) = entry else {
         // Untranslated, and the one-to-one map missed: an emulated device, or outside its memory.
-        return crate::io_map::outside(&mut system.partitions[index], address, address);
+        return crate::io_map::outside(&mut system.partitions[index], address, address, data);
     };
     let (tag, data_word) = (partition.tlb.hi[entry], partition.tlb.lo[entry]);
     let size = (tag & hi::SIZE) >> hi::SIZE_SHIFT;

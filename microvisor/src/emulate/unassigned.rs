@@ -11,10 +11,12 @@
 //! registers become 0, an update form writes the effective address back to rA, and the cache-block
 //! instructions that translate like a load or a store (`dcbz`, `dcbst`, `dcbf`, `icbi`) do nothing.
 //! `lwarx` and `stwcx.` (whose reservation the microvisor cannot give the guest) and accesses that
-//! cross a 4 KiB page still stop the partition.
+//! cross a 4 KiB page still stop the partition. A fetch from such an address reads the word 0, an
+//! illegal instruction: the guest takes the program interrupt (ESR[PIL]) there, as natively.
 
 use super::Outcome;
 use crate::platform::ref405ep;
+use crate::reflect::{esr, Interrupt};
 use crate::system::Partition;
 use irfm::insn::{ra, rb, rd};
 
@@ -123,6 +125,12 @@ pub fn access(partition: &mut Partition, address: u32, physical: u32) -> Option<
     Some(Outcome::Next)
 }
 
+/// A fetch that missed at guest physical `physical`: where nothing on the board answers, the word 0,
+/// which a 405 cannot execute; `None` elsewhere.
+pub fn fetch(physical: u32) -> Option<Outcome> {
+    (!ref405ep::answers(physical)).then_some(Outcome::Reflect(Interrupt::Program { esr: esr::PIL }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +173,13 @@ mod tests {
         assert_eq!(run(&mut p, 0x90a3_0000, 0x0200_0000), None);
         p.vcpu.gpr[3] = 0xef60_0300; // UART0, not granted
         assert_eq!(run(&mut p, 0x90a3_0000, 0xef60_0300), None);
+    }
+
+    #[test]
+    fn a_fetch_from_nothing_is_an_illegal_instruction_and_from_memory_a_stop() {
+        assert_eq!(fetch(0x1000_0000), Some(Outcome::Reflect(Interrupt::Program { esr: esr::PIL })));
+        assert_eq!(fetch(0x0200_0000), None);
+        assert_eq!(fetch(0xfff0_0000), None, "the SRAM is there");
     }
 
     #[test]
