@@ -120,6 +120,7 @@ pub fn start(system: &mut System) -> Next {
     let checked = image::check_header(&word).and_then(|count| {
         for index in 0..count {
             system.partitions[index].descriptor = image::descriptor(&word, index)?;
+            system.partitions[index].alone = count == 1;
         }
         image::channels(&word)?;
         Ok((count, image::schedule(&word)?))

@@ -50,6 +50,9 @@ pub struct Partition {
     pub line: crate::console::LineBuffer,
     /// Times the health monitor restarted it (against `Health::max_restarts`).
     pub restarts: u8,
+    /// Whether it is the system's only partition: then the board's time base is its own to write
+    /// (`emulate::spr`); shared by several, it is a wall clock none may move.
+    pub alone: bool,
     /// Its emulated UART's registers (console `emulated`): RBR/THR, IER, IIR/FCR, LCR, MCR, LSR, MSR, SCR.
     #[cfg(feature = "console-mux")]
     pub uart: [u8; 8],
@@ -82,6 +85,7 @@ impl Partition {
         #[cfg(any(feature = "console-mux", feature = "drivers"))]
         line: crate::console::LineBuffer::EMPTY,
         restarts: 0,
+        alone: false,
         #[cfg(feature = "console-mux")]
         uart: [0; 8],
         descriptor: irfm::image::ZERO_DESCRIPTOR,

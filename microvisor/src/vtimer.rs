@@ -1,9 +1,11 @@
 //! Virtual time: each partition's PIT, FIT and watchdog, on the board's shared time base.
 //!
-//! **The notion of virtual time.** The time base is the board's wall clock, shared by every
-//! partition: a guest reads it with `mftb` without a trap, so it cannot be virtualized, and the
-//! microvisor does not pretend otherwise. A guest's writes to TBL/TBU are ignored (the time base
-//! belongs to the board; `docs/instructions.md` says so). Each partition's timers are defined on that
+//! **The notion of virtual time.** The time base is the board's: a guest reads it with `mftb`
+//! without a trap, so it cannot be virtualized per partition, and the microvisor does not pretend
+//! otherwise. A partition alone owns it and may write it; the microvisor's own clock
+//! (`arch::ppc405::spr::time_base_lower`, what every deadline below is a value of) then stays
+//! apart from it, so no deadline moves. Several partitions share it as a wall clock none may move:
+//! their writes are ignored (`docs/instructions.md` says so). Each partition's timers are defined on that
 //! clock as the PPC405 manual defines the real ones (chapter 6, "Timer facilities"), except where
 //! QEMU 7.2's 405, the machine every native run is compared against, does otherwise and a guest can
 //! see it:

@@ -45,6 +45,9 @@ pub fn write_spr(number: u16, value: u32) {
             // TSR: write 1 to clear.
             let tsr = m.sprs.entry(number).or_insert(0);
             *tsr &= !value;
+        } else if number == 284 || number == 285 {
+            // TBL, TBU writes: what mftb reads (268, 269).
+            m.sprs.insert(number - 16, value);
         } else {
             m.sprs.insert(number, value);
         }

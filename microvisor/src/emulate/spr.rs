@@ -36,7 +36,8 @@ pub fn mfspr(partition: &mut Partition, word: u32) -> Outcome {
     let value = match Spr::index_of(number) {
         Some(index) => vcpu.sprs[index],
         None => match number {
-            spr::TBL_READ | spr::TBL_WRITE => real::time_base_lower(),
+            // The time base as the guest reads it with `mftb` (not the microvisor's clock).
+            spr::TBL_READ | spr::TBL_WRITE => real::time_base() as u32,
             spr::TBU_READ | spr::TBU_WRITE => (real::time_base() >> 32) as u32,
             spr::PVR => real::pvr(),
             spr::PID => u32::from(vcpu.pid),
@@ -76,7 +77,16 @@ pub fn mtspr(partition: &mut Partition, word: u32) -> Outcome {
         // Read-only: user aliases of SPRG4–7, USPRG0 as QEMU models it, PVR, ICDBDR.
         spr::USPRG0 | spr::SPRG4_USER..=spr::SPRG7_USER | spr::PVR | spr::ICDBDR => return program(esr::PPR),
         0 => return program(esr::PPR),
-        // The time base is the board's wall clock, shared by all partitions: writes are ignored.
+        // The time base is the board's: a partition alone writes it (TBL or TBU, the other half kept,
+        // as on QEMU), while several share it as a wall clock none may move (writes ignored).
+        spr::TBL_WRITE | spr::TBU_WRITE if partition.alone => {
+            let now = real::time_base();
+            real::set_time_base(if from_word(word) == spr::TBL_WRITE {
+                (now & !0xffff_ffff) | u64::from(value)
+            } else {
+                (now & 0xffff_ffff) | (u64::from(value) << 32)
+            });
+        }
         spr::TBL_WRITE | spr::TBU_WRITE => {}
         // An OS that reloads PID on every return from an interrupt mostly writes the one it has:
         // its shadows stay.
@@ -168,6 +178,24 @@ mod tests {
         assert_eq!(mfspr(&mut p, encode::mfspr(7, 1023)), Outcome::Next);
         assert_eq!(p.vcpu.gpr[7], 77);
         assert_eq!(mfspr(&mut p, encode::mfspr(7, 0)), program(esr::PPR));
+    }
+
+    #[test]
+    fn a_partition_alone_writes_the_time_base_and_the_microvisors_clock_stays() {
+        let mut p = partition();
+        crate::arch::host::write_spr(284, 1000);
+        let clock = real::time_base_lower();
+        p.vcpu.gpr[3] = 0x1234_5678;
+        let _ = mtspr(&mut p, encode::mtspr(spr::TBU_WRITE, 3));
+        assert_eq!(real::time_base() >> 32, 0, "shared: ignored");
+        p.alone = true;
+        let _ = mtspr(&mut p, encode::mtspr(spr::TBU_WRITE, 3));
+        p.vcpu.gpr[3] = 7;
+        let _ = mtspr(&mut p, encode::mtspr(spr::TBL_WRITE, 3));
+        assert_eq!(real::time_base(), 0x1234_5678_0000_0007);
+        assert_eq!(real::time_base_lower(), clock, "the microvisor's deadlines keep their instants");
+        let _ = mfspr(&mut p, encode::mfspr(4, spr::TBL_WRITE));
+        assert_eq!(p.vcpu.gpr[4], 7, "the guest reads what it wrote");
     }
 
     #[test]

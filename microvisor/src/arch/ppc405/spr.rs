@@ -93,9 +93,54 @@ pub fn time_base() -> u64 {
     }
 }
 
-/// The lower time base word: all the microvisor's deadlines are TBL values (see `vtimer`).
+/// The microvisor's clock: the lower time base word, less what a partition alone moved the time
+/// base by (`set_time_base`). All the microvisor's deadlines are values of it (see `vtimer`).
 pub fn time_base_lower() -> u32 {
-    mfspr!(spr::TBL_READ)
+    mfspr!(spr::TBL_READ).wrapping_sub(clock_offset::get())
+}
+
+/// Writes the 64-bit time base (TBL first to 0, so no carry reaches TBU meanwhile: PPC405 manual
+/// 6.2.2), and moves the microvisor's clock away from it by as much, so every deadline keeps its
+/// instant. Only for a partition alone: the guests of several share the time base.
+pub fn set_time_base(value: u64) {
+    let before = time_base() as u32;
+    mtspr!(spr::TBL_WRITE, 0);
+    mtspr!(spr::TBU_WRITE, (value >> 32) as u32);
+    mtspr!(spr::TBL_WRITE, value as u32);
+    clock_offset::set(clock_offset::get().wrapping_add((value as u32).wrapping_sub(before)));
+}
+
+/// The time base less the microvisor's clock: 0 until a partition alone writes the time base.
+/// (The microvisor runs with interrupts off on one core: a plain load and store suffice.)
+mod clock_offset {
+    #[cfg(target_arch = "powerpc")]
+    static OFFSET: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
+    #[cfg(target_arch = "powerpc")]
+    pub fn get() -> u32 {
+        OFFSET.load(core::sync::atomic::Ordering::Relaxed)
+    }
+
+    #[cfg(target_arch = "powerpc")]
+    pub fn set(offset: u32) {
+        OFFSET.store(offset, core::sync::atomic::Ordering::Relaxed)
+    }
+
+    // On the host each test thread has its own machine (`arch::host`), and so its own offset.
+    #[cfg(not(target_arch = "powerpc"))]
+    std::thread_local! {
+        static OFFSET: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
+    }
+
+    #[cfg(not(target_arch = "powerpc"))]
+    pub fn get() -> u32 {
+        OFFSET.with(|offset| offset.get())
+    }
+
+    #[cfg(not(target_arch = "powerpc"))]
+    pub fn set(offset: u32) {
+        OFFSET.with(|cell| cell.set(offset))
+    }
 }
 
 /// Writes TCR. Only `timer::init` does, once: on QEMU every TCR write re-arms the PIT and steps
