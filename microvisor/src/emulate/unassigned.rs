@@ -20,106 +20,92 @@ use crate::reflect::{esr, Interrupt};
 use crate::system::Partition;
 use irfm::insn::{ra, rb, rd};
 
-/// What a data-access instruction does, as far as an access to nothing needs to know.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Access {
-    /// Bytes from the effective address.
-    bytes: u32,
-    /// The first register loaded with 0 and how many (wrapping from r31 to r0), for loads.
-    loads: Option<(usize, usize)>,
-    /// Whether rA receives the effective address (the update forms).
-    update: bool,
-    /// Whether the effective address is (rA|0) + rB (X-form) rather than (rA|0) + d (D-form),
-    /// or (rA|0) alone (`lswi`, `stswi`: `None`).
-    indexed: Option<bool>,
-}
+// How each data-access instruction reaches memory, in one byte: its size code (below), whether it
+// loads registers, whether rA receives the effective address (update forms), whether the address is
+// (rA|0) + rB (X-form) rather than (rA|0) + d. Size codes 0–3: 2^n bytes; the others as named.
+const MULTIPLE: u8 = 4; // lmw, stmw: 4 × (32 − rD) bytes
+const STRING_NB: u8 = 5; // lswi, stswi: NB bytes (0 meaning 32), from (rA|0)
+const STRING_XER: u8 = 6; // lswx, stswx: XER[TBC] bytes
+const LINE: u8 = 7; // dcbz: the 32-byte line around the address
+const SIZE: u8 = 7;
+const LOAD: u8 = 8;
+const UPDATE: u8 = 16;
+const INDEXED: u8 = 32;
 
-/// Decodes the data-access instructions of a 405 (PPC405 manual, chapter 9) that can reach an
-/// unassigned address; `None` for any other (the caller stops the partition).
-fn decode(word: u32, xer: u32) -> Option<Access> {
-    let register = rd(word);
-    let load = |bytes: u32, update: bool, indexed: bool| Access { bytes, loads: Some((register, 1)), update, indexed: Some(indexed) };
-    let store = |bytes: u32, update: bool, indexed: bool| Access { bytes, loads: None, update, indexed: Some(indexed) };
-    // String instructions: NB bytes (0 meaning 32) or XER[TBC], in ceil(bytes / 4) registers.
-    let string = |bytes: u32, loads: bool, indexed: Option<bool>| Access {
-        bytes,
-        loads: loads.then_some((register, bytes.div_ceil(4) as usize)),
-        update: false,
-        indexed,
-    };
-    let immediate_count = if rb(word) == 0 { 32 } else { rb(word) as u32 };
-    Some(match word >> 26 {
-        32 => load(4, false, false),  // lwz
-        33 => load(4, true, false),   // lwzu
-        34 => load(1, false, false),  // lbz
-        35 => load(1, true, false),   // lbzu
-        36 => store(4, false, false), // stw
-        37 => store(4, true, false),  // stwu
-        38 => store(1, false, false), // stb
-        39 => store(1, true, false),  // stbu
-        40 | 42 => load(2, false, false), // lhz, lha
-        41 | 43 => load(2, true, false),  // lhzu, lhau
-        44 => store(2, false, false), // sth
-        45 => store(2, true, false),  // sthu
-        46 => Access { bytes: 4 * (32 - register as u32), loads: Some((register, 32 - register)), update: false, indexed: Some(false) }, // lmw
-        47 => store(4 * (32 - register as u32), false, false), // stmw
-        31 => match (word >> 1) & 0x3ff {
-            23 | 534 => load(4, false, true),        // lwzx, lwbrx
-            55 => load(4, true, true),               // lwzux
-            87 => load(1, false, true),              // lbzx
-            119 => load(1, true, true),              // lbzux
-            151 | 662 => store(4, false, true),      // stwx, stwbrx
-            183 => store(4, true, true),             // stwux
-            215 => store(1, false, true),            // stbx
-            247 => store(1, true, true),             // stbux
-            279 | 343 | 790 => load(2, false, true), // lhzx, lhax, lhbrx
-            311 | 375 => load(2, true, true),        // lhzux, lhaux
-            407 | 918 => store(2, false, true),      // sthx, sthbrx
-            439 => store(2, true, true),             // sthux
-            533 => string(xer & 0x7f, true, Some(true)),   // lswx
-            597 => string(immediate_count, true, None),    // lswi
-            661 => string(xer & 0x7f, false, Some(true)),  // stswx
-            725 => string(immediate_count, false, None),   // stswi
-            // dcbst, dcbf, icbi: translated like a load; dcbz: a 32-byte line of stores.
-            54 | 86 | 982 => store(1, false, true),
-            1014 => store(32, false, true),
-            _ => return None,
-        },
-        _ => return None,
-    })
+/// Primary opcodes 32–47 (PPC405 manual, chapter 9): lwz(u), lbz(u), stw(u), stb(u), lhz(u),
+/// lha(u), sth(u), lmw, stmw.
+const D_FORMS: [u8; 16] = [
+    2 | LOAD, 2 | LOAD | UPDATE, LOAD, LOAD | UPDATE, 2, 2 | UPDATE, 0, UPDATE,
+    1 | LOAD, 1 | LOAD | UPDATE, 1 | LOAD, 1 | LOAD | UPDATE, 1, 1 | UPDATE, MULTIPLE | LOAD, MULTIPLE,
+];
+
+/// Primary opcode 31, by extended opcode: the X-form loads and stores, the string instructions, and
+/// the cache-block instructions that translate (`dcbst`, `dcbf`, `icbi` like a one-byte access).
+const X_FORMS: [(u16, u8); 24] = [
+    (23, 2 | LOAD | INDEXED), (55, 2 | LOAD | UPDATE | INDEXED), (87, LOAD | INDEXED), (119, LOAD | UPDATE | INDEXED),
+    (151, 2 | INDEXED), (183, 2 | UPDATE | INDEXED), (215, INDEXED), (247, UPDATE | INDEXED),
+    (279, 1 | LOAD | INDEXED), (311, 1 | LOAD | UPDATE | INDEXED), (343, 1 | LOAD | INDEXED), (375, 1 | LOAD | UPDATE | INDEXED),
+    (407, 1 | INDEXED), (439, 1 | UPDATE | INDEXED), (534, 2 | LOAD | INDEXED), (662, 2 | INDEXED),
+    (790, 1 | LOAD | INDEXED), (918, 1 | INDEXED), (533, STRING_XER | LOAD | INDEXED), (597, STRING_NB | LOAD),
+    (661, STRING_XER | INDEXED), (725, STRING_NB), (1014, LINE | INDEXED), (54, INDEXED),
+];
+// dcbf (86) and icbi (982) are dcbst's twins.
+const CACHE_BLOCK: [u16; 2] = [86, 982];
+
+/// The access byte of `word`, if it is a data-access instruction that can reach an unassigned
+/// address; `None` for any other (the caller stops the partition).
+fn kind(word: u32) -> Option<u8> {
+    match word >> 26 {
+        primary @ 32..=47 => Some(D_FORMS[primary as usize - 32]),
+        31 => {
+            let xo = ((word >> 1) & 0x3ff) as u16;
+            let xo = if CACHE_BLOCK.contains(&xo) { 54 } else { xo };
+            X_FORMS.iter().find(|(form, _)| *form == xo).map(|(_, kind)| *kind)
+        }
+        _ => None,
+    }
 }
 
 /// Completes the guest's data access that missed at effective address `address` (guest physical
 /// `physical`), if it reaches only addresses where nothing on the board answers; `None` otherwise.
 pub fn access(partition: &mut Partition, address: u32, physical: u32) -> Option<Outcome> {
     let word = crate::guest_mem::fetch(partition, partition.vcpu.pc)?;
+    let kind = kind(word)?;
     let vcpu = &mut partition.vcpu;
-    let access = decode(word, vcpu.xer)?;
-    let base = if ra(word) == 0 { 0 } else { vcpu.gpr[ra(word)] };
-    let mut effective = match access.indexed {
-        Some(true) => base.wrapping_add(vcpu.gpr[rb(word)]),
-        Some(false) => base.wrapping_add(word as u16 as i16 as u32),
-        None => base,
+    let register = rd(word);
+    let bytes = match kind & SIZE {
+        MULTIPLE => 4 * (32 - register as u32),
+        STRING_NB if rb(word) == 0 => 32,
+        STRING_NB => rb(word) as u32,
+        STRING_XER => vcpu.xer & 0x7f,
+        LINE => 32,
+        size => 1 << size,
     };
-    if word >> 26 == 31 && (word >> 1) & 0x3ff == 1014 {
-        effective &= !31; // dcbz clears the whole line around the address
+    let base = if ra(word) == 0 { 0 } else { vcpu.gpr[ra(word)] };
+    let mut effective = match kind & (INDEXED | SIZE) {
+        STRING_NB => base,
+        _ if kind & INDEXED != 0 => base.wrapping_add(vcpu.gpr[rb(word)]),
+        _ => base.wrapping_add(word as u16 as i16 as u32),
+    };
+    if kind & SIZE == LINE {
+        effective &= !31;
     }
     // All of it in the page that missed, so `physical` places all of it.
-    let last = effective.wrapping_add(access.bytes.max(1) - 1);
+    let last = effective.wrapping_add(bytes.max(1) - 1);
     if (effective ^ address) & !0xfff != 0 || (last ^ address) & !0xfff != 0 {
         return None;
     }
     let first_physical = physical.wrapping_sub(address.wrapping_sub(effective));
-    let last_physical = first_physical.wrapping_add(last.wrapping_sub(effective));
-    if ref405ep::answers(first_physical) || ref405ep::answers(last_physical) {
+    if ref405ep::answers(first_physical) || ref405ep::answers(first_physical.wrapping_add(last.wrapping_sub(effective))) {
         return None;
     }
-    if let Some((first, count)) = access.loads {
-        for offset in 0..count {
-            vcpu.gpr[(first + offset) % 32] = 0;
+    if kind & LOAD != 0 {
+        // Registers from rD on (wrapping from r31 to r0 for strings), a word each.
+        for offset in 0..bytes.div_ceil(4) as usize {
+            vcpu.gpr[(register + offset) % 32] = 0;
         }
     }
-    if access.update {
+    if kind & UPDATE != 0 {
         vcpu.gpr[ra(word)] = effective;
     }
     Some(Outcome::Next)
