@@ -1,4 +1,4 @@
-/* Asynchronous interrupts: the UIC (a real device line and a software-set one), the PIT, the FIT
+/* Asynchronous interrupts: the UIC (UART0's and the GPT's lines, a software-set one), the PIT, the FIT
  * and the watchdog.
  *
  * Each is made deterministic by raising it while MSR[EE] = 0 and then enabling EE with one
@@ -34,6 +34,23 @@ static void external_tests(void)
     mtmsr(MSR_EE);
     mtmsr(0);
     traps_print("software-set uic line 26");
+
+    /* The GPT (in UART0's page, UIC line 19): its interrupt status set by software raises the line. */
+    volatile uint32_t *gpt = (volatile uint32_t *)0xef600000;
+    MTDCR(UIC_SR, 0xffffffff);
+    MTDCR(UIC_ER, 0x00001000);
+    gpt[0x18 / 4] = 0x8000; /* interrupt mask: compare 0 */
+    traps_clear();
+    gpt[0x1c / 4] = 0x8000; /* interrupt status set */
+    line("uic sr, gpt line 19 raised", MFDCR(UIC_SR) & 0x00001000);
+    line("gpt interrupt status", gpt[0x20 / 4]);
+    __asm__ volatile("wrteei 1");
+    __asm__ volatile("wrteei 0");
+    gpt[0x20 / 4] = 0x8000; /* interrupt status clear: the line drops */
+    gpt[0x18 / 4] = 0;
+    MTDCR(UIC_SR, 0xffffffff);
+    traps_print("gpt interrupt through the uic");
+    line("uic sr after the gpt line dropped", MFDCR(UIC_SR) & 0x00001000);
 }
 
 static void spin_ticks(uint32_t ticks)

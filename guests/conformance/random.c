@@ -40,7 +40,8 @@ static const uint16_t readable_sprs[] = {
 };
 static const uint16_t uic_writes[] = { UIC_SR, UIC_SRS, UIC_CR, UIC_PR, UIC_TR, UIC_VCR };
 static const uint16_t dcr_reads[] = { UIC_SR, UIC_ER, UIC_CR, UIC_PR, UIC_TR, UIC_MSR, UIC_VR, UIC_VCR, 0x0f0, 0x0f4, 0x3ff };
-/* UIC lines 2-31: lines 0 and 1 are UART0 and UART1, real devices. */
+/* UIC lines 2-31: lines 0 and 1 are UART0's and UART1's, whose levels follow the console; 2 (IIC)
+ * and 19-23 (GPT) are real devices' too, but quiet, and set and cleared like the others. */
 #define SAFE_LINES 0x3fffffffu
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -41,8 +41,7 @@ pub fn owned_lines(devices: u32) -> u32 {
     Device::ALL
         .iter()
         .filter(|device| devices & (1 << **device as u32) != 0)
-        .filter_map(|device| ref405ep::window(*device).irq)
-        .fold(0, |lines, irq| lines | crate::vuic::bit(irq))
+        .fold(0, |lines, device| lines | ref405ep::window(*device).lines)
 }
 
 /// Whether `address` lies in a device window the partition was granted.
@@ -167,7 +166,7 @@ mod tests {
 
     #[test]
     fn owned_lines_follow_the_granted_devices() {
-        assert_eq!(owned_lines(1 << Device::Uart1 as u32), 0x4000_0000);
+        assert_eq!(owned_lines(1 << Device::Uart1 as u32), 0x4000_0000 | 0x2000_0000 | 0x0000_1f00, "UART1, IIC, GPT");
         assert_eq!(owned_lines(1 << Device::Sram as u32), 0);
     }
 }

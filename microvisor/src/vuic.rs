@@ -3,7 +3,7 @@
 //! PPC405EP user's manual, chapter "Universal Interrupt Controller". The real UIC0 belongs to the
 //! microvisor. For the interrupt lines of the devices a partition was granted ("owned" lines), the
 //! real status is the truth: the guest's SR shows the real SR bits of its lines, its SR writes clear
-//! them, and its PR/TR settings are applied to them (so the line's polarity and trigger are what the
+//! them and its SRS writes set them, and its PR/TR settings are applied to them (so the line's polarity and trigger are what the
 //! guest asked for). A real interrupt on an owned line is masked in the real ER until the guest
 //! acknowledges it (writes SR), so a level-triggered device cannot storm the microvisor while the
 //! guest runs with interrupts off. Lines a partition does not own exist only virtually: the guest can
@@ -97,7 +97,12 @@ impl VirtualUic {
                 dcr::write_uic(Uic::Sr, value & owned);
                 self.masked &= !(value & owned);
             }
-            number::SRS => self.sr |= value & !owned,
+            number::SRS => {
+                self.sr |= value & !owned;
+                if value & owned != 0 {
+                    dcr::write_uic(Uic::Srs, value & owned);
+                }
+            }
             number::ER => self.er = value,
             number::CR => self.cr = value,
             number::PR => {

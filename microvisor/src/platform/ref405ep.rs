@@ -28,27 +28,30 @@ pub const BOARD_INFO_BYTES: u32 = 0x80;
 pub const BOOT_STACK: u32 = 0xfff7_fff8;
 
 /// A device's window: where the guest sees it (identical to the real address: devices are
-/// passed through, not moved), how many bytes the TLB pages covering it span, its UIC0 line.
+/// passed through, not moved), how many bytes the TLB pages covering it span, its UIC0 lines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Window {
     /// First byte, aligned to `bytes`.
     pub base: u32,
     /// Bytes: a 405 page size (4 KiB … 16 MiB) or a multiple of one.
     pub bytes: u32,
-    /// UIC0 input, if the device interrupts.
-    pub irq: Option<u8>,
+    /// UIC0 inputs of what the window holds, as UIC bits (`vuic::bit`).
+    pub lines: u32,
 }
 
 /// Where each grantable device is. UART0 and UART1 share one 4 KiB page (0xEF600000) with the
 /// GPT, IIC, OPB arbiter and GPIO; QEMU cannot map 1 KiB pages, so granting either UART grants
-/// that page: one partition should hold both UARTs, or neither (the configuration check says so).
+/// that page, and with it the lines of the page's other devices (IIC: UIC0 input 2; GPT: 19–23,
+/// as QEMU 7.2 wires them): one partition holds the page (the configuration check says so).
 pub const fn window(device: Device) -> Window {
+    const PAGE_DEVICES: u32 = crate::vuic::bit(2) | crate::vuic::bit(19) | crate::vuic::bit(20) | crate::vuic::bit(21)
+        | crate::vuic::bit(22) | crate::vuic::bit(23);
     match device {
-        Device::Uart0 => Window { base: 0xef60_0000, bytes: 4 << 10, irq: Some(0) },
-        Device::Uart1 => Window { base: 0xef60_0000, bytes: 4 << 10, irq: Some(1) },
-        Device::Sram => Window { base: SRAM, bytes: 512 << 10, irq: None },
-        Device::Nvram => Window { base: 0xf000_0000, bytes: 8 << 10, irq: None },
-        Device::Fpga => Window { base: 0xf030_0000, bytes: 4 << 10, irq: None },
+        Device::Uart0 => Window { base: 0xef60_0000, bytes: 4 << 10, lines: crate::vuic::bit(0) | PAGE_DEVICES },
+        Device::Uart1 => Window { base: 0xef60_0000, bytes: 4 << 10, lines: crate::vuic::bit(1) | PAGE_DEVICES },
+        Device::Sram => Window { base: SRAM, bytes: 512 << 10, lines: 0 },
+        Device::Nvram => Window { base: 0xf000_0000, bytes: 8 << 10, lines: 0 },
+        Device::Fpga => Window { base: 0xf030_0000, bytes: 4 << 10, lines: 0 },
     }
 }
 

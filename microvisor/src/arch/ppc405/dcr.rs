@@ -42,6 +42,8 @@ macro_rules! mtdcr {
 pub enum Uic {
     /// Status (write 1 to clear).
     Sr,
+    /// Status set (write 1 to set; write-only).
+    Srs,
     /// Enable.
     Er,
     /// Critical (1) or non-critical (0).
@@ -57,7 +59,7 @@ pub enum Uic {
 /// Reads a UIC0 register.
 pub fn read_uic(register: Uic) -> u32 {
     match register {
-        Uic::Sr => mfdcr!(0x0c0),
+        Uic::Sr | Uic::Srs => mfdcr!(0x0c0),
         Uic::Er => mfdcr!(0x0c2),
         Uic::Cr => mfdcr!(0x0c3),
         Uic::Pr => mfdcr!(0x0c4),
@@ -70,6 +72,7 @@ pub fn read_uic(register: Uic) -> u32 {
 pub fn write_uic(register: Uic, value: u32) {
     match register {
         Uic::Sr => mtdcr!(0x0c0, value),
+        Uic::Srs => mtdcr!(0x0c1, value),
         Uic::Er => mtdcr!(0x0c2, value),
         Uic::Cr => mtdcr!(0x0c3, value),
         Uic::Pr => mtdcr!(0x0c4, value),
