@@ -181,10 +181,26 @@ fn pack_config(config: &Path, output: &str) -> Result<(PathBuf, PathBuf, usize),
     Ok((microvisor, system, spec.partitions.len()))
 }
 
+/// The system image a `run` packs: one per process, so runs side by side do not overwrite each
+/// other's (removed when the run ends, [`RemoveOnDrop`]).
+fn run_image_name() -> String {
+    format!("run-system-{}.elf", std::process::id())
+}
+
+/// Removes a file when dropped.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 /// Packs the system a configuration file describes on the full microvisor and runs it.
 fn run_config(config: &Path, timeout: Duration, icount: bool, gdb: bool) -> Result<ExitCode, Failure> {
     setup::ensure(setup::Needs { gdb, ..setup::Needs::ALL })?;
-    let (microvisor, system, partitions) = pack_config(config, "run-system.elf")?;
+    let (microvisor, system, partitions) = pack_config(config, &run_image_name())?;
+    let _remove = RemoveOnDrop(system.clone());
     if gdb {
         println!("QEMU waits for gdb; in another terminal run:\n  {}", qemu_runner::gdb_command(&microvisor));
     }
@@ -237,7 +253,7 @@ fn run_guest(guest: &Path, native: bool, timeout: Duration, icount: bool, gdb: b
         guest.to_path_buf()
     } else {
         let microvisor = ppc::build_microvisor(&ppc::ALL_FEATURES, "microvisor-all")?;
-        let system = ppc::images_dir().join("run-system.elf");
+        let system = ppc::images_dir().join(run_image_name());
         // A guest alone gets all the RAM a partition can have (112 MiB), as close to the board's
         // 128 MiB as the microvisor's own 16 MiB allow.
         let alone = system_image::PartitionSpec {
@@ -258,6 +274,7 @@ fn run_guest(guest: &Path, native: bool, timeout: Duration, icount: bool, gdb: b
     if gdb && native {
         println!("QEMU waits for gdb; in another terminal run:\n  {}", qemu_runner::gdb_command(guest));
     }
+    let _remove = (!native).then(|| RemoveOnDrop(image.clone()));
     let transcript = stream(&image, timeout, icount, gdb)?;
     match transcript.ending {
         qemu_runner::Ending::QemuExited(status) => {

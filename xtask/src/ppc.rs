@@ -170,7 +170,10 @@ fn install_image(built: &Path, name: &str) -> Result<PathBuf, Failure> {
     let dir = images_dir();
     std::fs::create_dir_all(&dir).map_err(|e| Failure::new(format!("{}: {e}", dir.display())))?;
     let image = dir.join(format!("{name}.elf"));
-    std::fs::copy(built, &image).map_err(|e| Failure::new(format!("copying {}: {e}", built.display())))?;
+    // Copied aside and renamed into place: a run in another process may be reading the old image.
+    let partial = dir.join(format!("{name}.elf.{}", std::process::id()));
+    std::fs::copy(built, &partial).map_err(|e| Failure::new(format!("copying {}: {e}", built.display())))?;
+    std::fs::rename(&partial, &image).map_err(|e| Failure::new(format!("{}: {e}", image.display())))?;
     let listing = run_quiet(Command::new("powerpc-linux-gnu-objdump").args(["-d", "-S", "-M", "405"]).arg(&image))?;
     let listing_path = dir.join(format!("{name}.asm"));
     std::fs::write(&listing_path, listing).map_err(|e| Failure::new(format!("{}: {e}", listing_path.display())))?;
