@@ -20,6 +20,8 @@
 /// effective `address` and guest physical `physical`, is neither the partition's memory nor a window
 /// mapped for it: an emulated device's answer ([`access`]), the board's where nothing is there
 /// (`emulate::unassigned`), or else the partition is stopped.
+// Out of line: a rare path, whose registers would otherwise be saved on every trap.
+#[inline(never)]
 pub fn outside(partition: &mut crate::system::Partition, address: u32, physical: u32, data: bool) -> crate::emulate::Outcome {
     use crate::emulate::unassigned;
     let answer = if data {

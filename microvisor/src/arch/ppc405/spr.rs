@@ -95,7 +95,6 @@ pub fn time_base() -> u64 {
 
 /// The microvisor's clock: the lower time base word, less what a partition alone moved the time
 /// base by (`set_time_base`). All the microvisor's deadlines are values of it (see `vtimer`).
-#[inline(never)]
 pub fn time_base_lower() -> u32 {
     mfspr!(spr::TBL_READ).wrapping_sub(clock_offset::get())
 }
