@@ -58,6 +58,7 @@ uint32_t on_exception(uint32_t vector)
         if (SAVED_R0 == LEAVE_USER_MODE)
             MTSPR(SRR1, srr1 & ~MSR_PR);
         break;
+    case 0x0100: /* critical input */
     case 0x0500: /* external: switch off every UIC line so it cannot fire again */
         MTDCR(UIC_ER, 0);
         {
