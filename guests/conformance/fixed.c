@@ -42,6 +42,14 @@ static void msr_tests(void)
         line(", then mtmsr 0 reads", after_mtmsr_0);
     }
     line("msr after an rfi to 0", mfmsr());
+    /* rfi and rfci with WE in SRR1/SRR3: QEMU 7.2's never enter the wait state (WE is dropped), so
+     * the code after them runs at once (with EE off nothing could wake it otherwise). */
+    __asm__ volatile("lis 9, 1f@ha; addi 9, 9, 1f@l; mtsrr0 9; mtsrr1 %0; rfi; 1:" : : "r"(MSR_WE) : "r9", "memory");
+    line("msr after an rfi with we", mfmsr());
+    __asm__ volatile("lis 9, 1f@ha; addi 9, 9, 1f@l; mtspr 990, 9; mtspr 991, %0; rfci; 1:"
+                     : : "r"(MSR_WE | MSR_DE) : "r9", "memory");
+    line("msr after an rfci with we and de", mfmsr());
+    mtmsr(0);
     __asm__ volatile("wrteei 1");
     line("after wrteei 1", mfmsr());
     __asm__ volatile("wrteei 0");

@@ -279,6 +279,10 @@ pub const MSR_IMPLEMENTED: u32 =
 /// PowerPC ISA rule, "mtmsr does not alter ME"); only `rfi`/`rfci` and interrupts change it.
 pub const MSR_MTMSR: u32 = MSR_IMPLEMENTED & !msr::ME;
 
+/// MSR bits `rfi` and `rfci` restore: the kept ones but WE, which QEMU 7.2's `rfi` clears (its
+/// "MSR:POW cannot be set by any form of rfi"), so a return never puts the guest to sleep.
+pub const MSR_RFI: u32 = MSR_IMPLEMENTED & !msr::WE;
+
 impl Vcpu {
     /// All zeros (an unused slot; keeps the microvisor's state in .bss).
     pub const ZERO: Vcpu = Vcpu {

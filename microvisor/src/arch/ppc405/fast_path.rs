@@ -8,7 +8,8 @@
 //! - `mfspr`/`mtspr` of a plain-storage SPR (the `SPR_INDEX_*` tables in `vcpu` say which; writes
 //!   flagged `SLOW_WRITE` are left to Rust), `mfmsr`;
 //! - `wrteei`, `wrtee`, `mtmsr`, `rfi`, unless they enable EE or CE while an interrupt is pending
-//!   (it must be delivered), set MSR[WE] (the partition sleeps), or (`mtmsr`, and `rfi` with
+//!   (it must be delivered), set MSR[WE] (`mtmsr`: the partition sleeps; `rfi` clears it, as QEMU's
+//!   does), or (`mtmsr`, and `rfi` with
 //!   `tlb-virt`) change PR, IR or DR (the translation context changes).
 //! Everything else goes on to the common save path and `trap::dispatch`, with the state saved
 //! exactly as the vectors save it. The path is straight-line but for the decode branches: 40 to
@@ -404,7 +405,8 @@ core::arch::global_asm!(
     "    lmw 2, {gpr2}(1)",
     "    lwz 1, {gpr1}(1)",
     "    rfi",
-    // rfi: PC ← SRR0, MSR ← SRR1 (implemented bits), same conditions as fast_set_msr.
+    // rfi: PC ← SRR0, MSR ← SRR1 (the bits `vcpu::MSR_RFI` keeps), same conditions as
+    // fast_set_msr.
     "fast_19:",
     "    cmplwi 4, 50",
     "    bne- fast_to_slow",
@@ -412,14 +414,12 @@ core::arch::global_asm!(
     "    addi 11, 1, {srr0_offset}",   // where SRR0, SRR1 are: the register file…
     irfm_srr_base!(),                 // … or the read-write page (fallback)
     "    lwz 6, 4(11)",
-    "    lis 7, {implemented}@h",
-    "    ori 7, 7, {implemented}@l",
+    "    lis 7, {rfi_bits}@h",          // WE never (as QEMU's rfi)
+    "    ori 7, 7, {rfi_bits}@l",
     "    and 6, 6, 7",
     "    lwz 10, 0(11)",
     "    rlwinm 10, 10, 0, 0, 29",      // word-aligned
     rfi_translation_check!(),
-    "    andis. 7, 6, 0x0004",          // WE
-    "    bne- fast_to_slow",
     "    andc 7, 6, 29",
     "    lbz 8, {pending}(1)",
     "    andi. 9, 7, 0x8000",
@@ -459,7 +459,7 @@ core::arch::global_asm!(
     none = const crate::vcpu::NONE,
     index = const INDEX,
     slow_write = const SLOW_WRITE,
-    implemented = const crate::vcpu::MSR_IMPLEMENTED,
+    rfi_bits = const crate::vcpu::MSR_RFI,
     mtmsr_bits = const crate::vcpu::MSR_MTMSR,
     noncritical = const source::NONCRITICAL,
     criticals = const source::CRITICALS,
