@@ -3,6 +3,8 @@
 //! One source of truth, shared by the PPC405 microvisor (no_std), the guests and the host tool:
 //! - [`isa`]: every instruction form the PPC405 implements (the ISA check of our images);
 //! - [`insn`]: the classification of privileged and sensitive instructions and their rewrites;
+//! - [`access`]: the data-access instructions (loads, stores, their forms), as a microvisor
+//!   completing one for a guest decodes them;
 //! - [`spr`]: SPR numbers and MSR bits as the PPC405 user's manual numbers them;
 //! - [`image`]: the partition table the system-image packer writes into the microvisor;
 //! - [`page`]: the IRFM pages; [`hypercall`]: the hypercall ABI;
@@ -13,6 +15,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod hypercall;
 pub mod image;
 pub mod insn;

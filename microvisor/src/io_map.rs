@@ -51,42 +51,6 @@ mod console_mux {
     use crate::system::Partition;
     use irfm::image::Console;
 
-    /// A decoded load or store.
-    struct Access {
-        store: bool,
-        bytes: u32,
-        register: usize,
-    }
-
-    /// Decodes the byte, halfword and word loads and stores (D- and X-forms, without update) the
-    /// microvisor performs for a guest; `None` for any other instruction.
-    fn decode(word: u32) -> Option<Access> {
-        let register = irfm::insn::rd(word);
-        let (store, bytes) = match word >> 26 {
-            32 => (false, 4), // lwz
-            34 => (false, 1), // lbz
-            36 => (true, 4),  // stw
-            38 => (true, 1),  // stb
-            40 => (false, 2), // lhz
-            44 => (true, 2),  // sth
-            31 => match (word >> 1) & 0x3ff {
-                23 => (false, 4),  // lwzx
-                87 => (false, 1),  // lbzx
-                151 => (true, 4),  // stwx
-                215 => (true, 1),  // stbx
-                279 => (false, 2), // lhzx
-                407 => (true, 2),  // sthx
-                _ => return None,
-            },
-            _ => return None,
-        };
-        Some(Access {
-            store,
-            bytes,
-            register,
-        })
-    }
-
     /// Performs the guest's access at guest physical `physical`, if it is to UART0's registers and the
     /// partition's console is emulated or moved to UART1; `None` otherwise.
     pub fn access(partition: &mut Partition, physical: u32) -> Option<Outcome> {
@@ -94,14 +58,16 @@ mod console_mux {
         if register >= 8 || partition.descriptor.console == Console::Direct {
             return None;
         }
+        // Byte loads and stores without update (`irfm::access`): what a 16550 driver uses.
         let word = crate::guest_mem::fetch(partition, partition.vcpu.pc)?;
-        let access = decode(word)?;
-        if access.bytes != 1 {
+        let access = irfm::access::DataAccess::decode(word)?;
+        if access.plain_bytes() != Some(1) || access.updates() {
             return None;
         }
+        let target = irfm::insn::rd(word);
         let register = register as usize;
-        if access.store {
-            let value = partition.vcpu.gpr[access.register] as u8;
+        if !access.loads() {
+            let value = partition.vcpu.gpr[target] as u8;
             match partition.descriptor.console {
                 Console::Uart1 => mmio::uart1_write(register as u32, value),
                 _ if register == 0 && partition.uart[3] & 0x80 == 0 => {
@@ -120,7 +86,7 @@ mod console_mux {
                     _ => partition.uart[register],
                 },
             };
-            partition.vcpu.gpr[access.register] = u32::from(value);
+            partition.vcpu.gpr[target] = u32::from(value);
         }
         Some(Outcome::Next)
     }
