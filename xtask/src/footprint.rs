@@ -76,6 +76,50 @@ pub fn sizes(elf: &[u8]) -> Result<Sizes, String> {
     Ok(sizes)
 }
 
+/// Where an image's code comes from: bytes per source file (`microvisor/src/…`, `irfm/src/…`), the
+/// core library Rust inlined, and assembly (vectors, fast path, stubs: no line information), from
+/// the image's DWARF line table; largest first. The bytes add up to [`Sizes::code`].
+pub fn code_by_source(elf: &[u8]) -> Result<Vec<(String, u64)>, String> {
+    let file = object::File::parse(elf).map_err(|e| e.to_string())?;
+    let lines = previrt_tool::dwarf::Lines::read(&previrt_tool::elf::Elf::parse(elf).map_err(|e| e.to_string())?);
+    let mut bytes: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+    for section in file.sections() {
+        let name = section.name().unwrap_or("");
+        if name != ".text" && name != ".vectors" {
+            continue;
+        }
+        let data = section.data().map_err(|e| e.to_string())?;
+        for (index, word) in data.chunks_exact(4).enumerate() {
+            if name == ".vectors" && word.iter().all(|b| *b == 0) {
+                continue; // the zero fill between vectors is not code
+            }
+            let address = (section.address() + 4 * index as u64) as u32;
+            let source = match lines.lookup(address) {
+                None => "assembly (vectors, fast path, stubs)".to_string(),
+                Some(position) => source_name(&position.file),
+            };
+            *bytes.entry(source).or_default() += 4;
+        }
+    }
+    let mut sorted: Vec<(String, u64)> = bytes.into_iter().collect();
+    sorted.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(sorted)
+}
+
+/// A source file's name in the breakdown: its path inside the repository's crates, or the core
+/// library for Rust's own (inlined) code.
+fn source_name(path: &str) -> String {
+    for crate_dir in ["microvisor/src/", "irfm/src/"] {
+        if let Some(at) = path.rfind(crate_dir) {
+            return path[at..].to_string();
+        }
+    }
+    if path.contains("library/") || path.contains("rustlib") || path.contains("compiler-builtins") {
+        return "Rust core library (inlined)".to_string();
+    }
+    "assembly (vectors, fast path, stubs)".to_string()
+}
+
 /// Per-partition bytes of a feature set: (register file, whole partition).
 fn per_partition(features: &[&str]) -> Result<(u32, u32), Failure> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -118,6 +162,7 @@ pub fn run() -> Result<ExitCode, Failure> {
     let mut everything = None;
     let mut per_vm = Vec::new();
     let mut plotted = Vec::new();
+    let mut breakdown: Vec<(String, u64)> = Vec::new();
     for row in ROWS {
         if let Some(missing) = row.features.iter().find(|f| !declared.iter().any(|d| d == *f)) {
             notes.push(format!("{}: not built, feature `{missing}` does not exist yet", row.label));
@@ -140,6 +185,12 @@ pub fn run() -> Result<ExitCode, Failure> {
         ));
         if row.features.is_empty() {
             basis = Some(sizes);
+            let sources = code_by_source(&bytes).map_err(|e| Failure::new(format!("{}: {e}", image.display())))?;
+            let counted: u64 = sources.iter().map(|(_, b)| b).sum();
+            if counted != sizes.code {
+                return Err(Failure::new(format!("code by source adds up to {counted} B, not {} B", sizes.code)));
+            }
+            breakdown = sources;
         }
         if row.features == ALL.as_slice() {
             everything = Some(sizes);
@@ -166,6 +217,21 @@ pub fn run() -> Result<ExitCode, Failure> {
             verdict(code, 4348),
             basis.data,
             verdict(basis.data, 2444)
+        );
+        println!("{summary}");
+        notes.push(summary);
+        // Where the basis code goes: the largest sources, the rest together.
+        let shown = 14.min(breakdown.len());
+        let rest: u64 = breakdown[shown..].iter().map(|(_, b)| b).sum();
+        let mut parts: Vec<String> = breakdown[..shown].iter().map(|(source, b)| format!("{source} {b}")).collect();
+        if rest > 0 {
+            parts.push(format!("{} other sources {rest}", breakdown.len() - shown));
+        }
+        let summary = format!(
+            "Where the basis code ({} B) comes from, by source file (DWARF line table; inlined code counts \
+             where it was written): {}.",
+            basis.code,
+            parts.join(", ")
         );
         println!("{summary}");
         notes.push(summary);
@@ -232,5 +298,21 @@ fn chart(rows: &[(&str, Sizes)]) -> crate::plot::Chart {
         ],
         layout: Layout::Stacked,
         format: |bytes| format!("{} B", group_digits(&format!("{bytes:.0}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_are_named_inside_their_crate_or_as_the_core_library() {
+        assert_eq!(source_name("/work/main/microvisor/src/emulate/spr.rs"), "microvisor/src/emulate/spr.rs");
+        assert_eq!(source_name("/x/irfm/src/insn.rs"), "irfm/src/insn.rs");
+        assert_eq!(
+            source_name("/root/.rustup/toolchains/nightly/lib/rustlib/src/rust/library/core/src/ptr/mod.rs"),
+            "Rust core library (inlined)"
+        );
+        assert_eq!(source_name(""), "assembly (vectors, fast path, stubs)");
     }
 }
