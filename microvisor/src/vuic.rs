@@ -3,8 +3,8 @@
 //! PPC405EP user's manual, chapter "Universal Interrupt Controller". The real UIC0 belongs to the
 //! microvisor. For the interrupt lines of the devices a partition was granted ("owned" lines), the
 //! real status is the truth: the guest's SR shows the real SR bits of its lines, its SR writes clear
-//! them and its SRS writes set them, and its PR/TR settings are applied to them (so the line's polarity and trigger are what the
-//! guest asked for). A real interrupt on an owned line is masked in the real ER until the guest
+//! them and its SRS writes set them, and its PR/TR settings are applied to them (so the line's
+//! polarity and trigger are what the guest asked for). A real interrupt on an owned line is masked in the real ER until the guest
 //! acknowledges it (writes SR), so a level-triggered device cannot storm the microvisor while the
 //! guest runs with interrupts off. Lines a partition does not own exist only virtually: the guest can
 //! set them with SRS, enable, prioritise and clear them, and nothing real changes. CR is always

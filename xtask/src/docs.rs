@@ -591,7 +591,7 @@ fn behaviour(number: u16) -> Option<&'static str> {
         276..=279 => "a write also loads the real SPRG4–7, which user mode reads without a trap",
         spr::TBL_WRITE | spr::TBU_WRITE => {
             "a partition alone writes the board's time base (the other half kept, as on QEMU), the microvisor's \
-             clock staying apart from it (`arch::ppc405::spr::set_time_base`); with several partitions writes are \
+             clock staying apart from it (`arch::ppc405::spr::write_time_base`); with several partitions writes are \
              ignored (the time base is their shared wall clock); a read returns the real one"
         }
         spr::PVR => "reads the real PVR; `mtspr` raises a program interrupt (read-only), as on the 405",

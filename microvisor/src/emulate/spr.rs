@@ -80,12 +80,7 @@ pub fn mtspr(partition: &mut Partition, word: u32) -> Outcome {
         // The time base is the board's: a partition alone writes it (TBL or TBU, the other half kept,
         // as on QEMU), while several share it as a wall clock none may move (writes ignored).
         spr::TBL_WRITE | spr::TBU_WRITE if partition.alone => {
-            let now = real::time_base();
-            real::set_time_base(if from_word(word) == spr::TBL_WRITE {
-                (now & !0xffff_ffff) | u64::from(value)
-            } else {
-                (now & 0xffff_ffff) | (u64::from(value) << 32)
-            });
+            real::write_time_base(from_word(word) == spr::TBU_WRITE, value);
         }
         spr::TBL_WRITE | spr::TBU_WRITE => {}
         // An OS that reloads PID on every return from an interrupt mostly writes the one it has:

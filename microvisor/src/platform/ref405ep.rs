@@ -59,12 +59,14 @@ pub const fn window(device: Device) -> Window {
 /// window. Elsewhere QEMU 7.2's ref405ep reads 0 and drops stores, without an interrupt
 /// (`emulate::unassigned`).
 pub fn answers(physical: u32) -> bool {
-    const WINDOWS: [Window; 5] = [
-        window(Device::Uart0),
-        window(Device::Uart1),
-        window(Device::Sram),
-        window(Device::Nvram),
-        window(Device::Fpga),
-    ];
+    const WINDOWS: [Window; Device::ALL.len()] = {
+        let mut windows = [window(Device::ALL[0]); Device::ALL.len()];
+        let mut index = 1;
+        while index < windows.len() {
+            windows[index] = window(Device::ALL[index]);
+            index += 1;
+        }
+        windows
+    };
     physical < RAM_BYTES || WINDOWS.iter().any(|window| physical.wrapping_sub(window.base) < window.bytes)
 }

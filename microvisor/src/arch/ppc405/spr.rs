@@ -94,20 +94,26 @@ pub fn time_base() -> u64 {
 }
 
 /// The microvisor's clock: the lower time base word, less what a partition alone moved the time
-/// base by (`set_time_base`). All the microvisor's deadlines are values of it (see `vtimer`).
+/// base by (`write_time_base`). All the microvisor's deadlines are values of it (see `vtimer`).
 pub fn time_base_lower() -> u32 {
     mfspr!(spr::TBL_READ).wrapping_sub(clock_offset::get())
 }
 
-/// Writes the 64-bit time base (TBL first to 0, so no carry reaches TBU meanwhile: PPC405 manual
-/// 6.2.2), and moves the microvisor's clock away from it by as much, so every deadline keeps its
-/// instant. Only for a partition alone: the guests of several share the time base.
-pub fn set_time_base(value: u64) {
-    let before = time_base() as u32;
+/// Writes one half of the time base (`upper`: TBU, else TBL), the other kept as QEMU keeps it: the
+/// whole is written TBL first to 0, so no carry reaches TBU meanwhile (PPC405 manual 6.2.2). The
+/// microvisor's clock moves away from it by as much, so every deadline keeps its instant. Only for
+/// a partition alone: the guests of several share the time base.
+pub fn write_time_base(upper: bool, half: u32) {
+    let before = time_base();
+    let value = if upper {
+        (before & 0xffff_ffff) | (u64::from(half) << 32)
+    } else {
+        (before & !0xffff_ffff) | u64::from(half)
+    };
     mtspr!(spr::TBL_WRITE, 0);
     mtspr!(spr::TBU_WRITE, (value >> 32) as u32);
     mtspr!(spr::TBL_WRITE, value as u32);
-    clock_offset::set(clock_offset::get().wrapping_add((value as u32).wrapping_sub(before)));
+    clock_offset::set(clock_offset::get().wrapping_add((value as u32).wrapping_sub(before as u32)));
 }
 
 /// The time base less the microvisor's clock: 0 until a partition alone writes the time base.
