@@ -110,7 +110,9 @@ pub fn start_guest(system: &mut System, index: usize) {
     {
         partition.uart = [0; 8];
     }
-    partition.tlb = crate::address_space::Tlb::EMPTY;
+    // As QEMU's reset: the entries invalid, their other fields kept (all zero at boot). The real
+    // PID and ZPR are left alone: another partition may be the one running.
+    partition.tlb = partition.tlb.invalidated();
     partition.dcr_index = [0; 2];
     #[cfg(feature = "tlb-virt")]
     crate::address_space::flush_shadows(partition.index);
@@ -132,6 +134,11 @@ pub fn start_guest(system: &mut System, index: usize) {
     #[cfg(feature = "ipcm")]
     {
         system.channels_open[index] = 0;
+    }
+    // Restarted while it runs (a fault, a system reset): the real registers that serve it directly
+    // (SPRG4–7, SRR2/SRR3) must show its fresh state now, not when another partition next leaves.
+    if system.current == crate::system::Next::Partition(index) {
+        crate::partition::enter(&system.partitions[index]);
     }
 }
 

@@ -88,6 +88,7 @@ pub mod platform;
 #[cfg(feature = "previrt")]
 pub mod previrt_loader;
 pub mod reflect;
+pub mod reset;
 #[cfg(feature = "rt-sched")]
 pub mod rt_sched;
 pub mod sched;

@@ -189,6 +189,7 @@ fn apply(system: &mut System, index: usize, outcome: Outcome) {
             wake(partition);
         }
         Outcome::Stop(fault) => crate::health::handle(system, index, crate::health::Event::Fault(fault)),
+        Outcome::SystemReset => crate::reset::system(system, index),
     }
 }
 

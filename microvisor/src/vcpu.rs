@@ -69,7 +69,8 @@ pub enum Spr {
     Dvc1,
     /// Data value compare 2.
     Dvc2,
-    /// Debug control register 0: kept here, never written to the real one (its RST field resets the chip).
+    /// Debug control register 0: kept here, never written to the real one (its RST field resets the
+    /// partition alone, see `reset`).
     Dbcr0,
     /// Debug control register 1.
     Dbcr1,
@@ -116,7 +117,8 @@ impl Spr {
 pub const NONE: u8 = 0xff;
 /// Table entry flag: an `mtspr` of this number needs more than a store (the fast path leaves it to
 /// the emulation in Rust): SPRG4–7 (the real ones follow), their read-only user aliases, ZPR
-/// (translation), DBSR (write 1 to clear), SRR2/SRR3 (the real ones follow, see `partition::enter`),
+/// (translation), DBSR (write 1 to clear), DBCR0 (its RST field resets, see `reset`), SRR2/SRR3 (the
+/// real ones follow, see `partition::enter`),
 /// and with `irfm` the SPRs of the read-only IRFM page (`irfm_pages` refreshes it).
 pub const SLOW_WRITE: u8 = 0x40;
 /// Table entry bits that hold the [`Spr`] index.
@@ -173,7 +175,7 @@ pub static SPR_INDEX_944: [u8; 80] = {
         // Rust path, which refreshes that page.
         let in_read_only_page = cfg!(feature = "irfm")
             && matches!(spr, Spr::Esr | Spr::Dear | Spr::Ccr0 | Spr::Sgr | Spr::Dcwr);
-        let slow = matches!(spr, Spr::Srr2 | Spr::Srr3 | Spr::Zpr | Spr::Dbsr) || in_read_only_page;
+        let slow = matches!(spr, Spr::Srr2 | Spr::Srr3 | Spr::Zpr | Spr::Dbsr | Spr::Dbcr0) || in_read_only_page;
         table[(pairs[i].0 - 944) as usize] = spr as u8 | if slow { SLOW_WRITE } else { 0 };
         i += 1;
     }

@@ -68,6 +68,19 @@ fn every_spr_number_and_reserved_bit_prints_the_same_natively_and_virtualized() 
     println!("encodings: {lines} transcript lines compared");
 }
 
+/// A guest that resets itself through DBCR0[RST] (core, chip, then system reset; see its README)
+/// prints what each reset leaves, natively and on the microvisor: the basis, and with every feature,
+/// where it also reads its TLB back after each reset.
+#[test]
+#[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
+fn resets_through_dbcr0_print_the_same_transcript_natively_and_virtualized() {
+    let guest = image("reset-requests");
+    let basis = assert_equivalent(&guest, &system_tests::microvisor(), 30);
+    let with_tlb = patch_symbol(&guest, "reset_uses_tlb", &1u32.to_be_bytes());
+    let all = assert_equivalent(&with_tlb, &image("microvisor-all"), 30);
+    println!("resets: {basis} transcript lines compared on the basis, {all} with every feature");
+}
+
 /// Seeds per run: 1000 by default, more with `CONFORMANCE_SEEDS`.
 fn seeds() -> u32 {
     std::env::var("CONFORMANCE_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(1000)

@@ -598,7 +598,11 @@ fn behaviour(number: u16) -> Option<&'static str> {
         spr::ZPR => "a write also updates the partition's translation (`address_space::translation_changed`)",
         spr::PID => "8 bits (`Vcpu::pid`); a write goes to `address_space::pid_changed`",
         spr::SLER => "kept virtual: never written to the real SLER (QEMU aborts on a non-zero write)",
-        spr::DBCR0 => "kept virtual: never written to the real DBCR0 (its RST field resets the board)",
+        spr::DBCR0 => {
+            "kept virtual: never written to the real DBCR0; a write with RST set resets the partition alone, as QEMU \
+             resets the board (`reset`): a core or chip reset resets its processor (the probe's all-ones write asks \
+             for a system reset, which starts its image again)"
+        }
         spr::DBSR => "write 1 to clear",
         spr::ICDBDR => "reads 0 (`icread` loads nothing); `mtspr` raises a program interrupt (read-only)",
         spr::EVPR => "the upper half only (`Vcpu::evpr`, EVPR[0:15]); the lower half reads 0",

@@ -15,6 +15,16 @@ pub struct Tlb;
 impl Tlb {
     /// The empty state.
     pub const EMPTY: Tlb = Tlb;
+
+    /// After a reset: still nothing.
+    pub fn invalidated(&self) -> Tlb {
+        Tlb
+    }
+}
+
+/// A processor reset (`reset::processor`): the real PID and ZPR of the reset MSR.
+pub fn reset(partition: &mut Partition) {
+    translation_changed(partition);
 }
 
 /// The real address of a guest data access at effective address `address`, or what the guest gets

@@ -88,6 +88,14 @@ impl Tlb {
         overlaps: false,
     };
 
+    /// After a reset: every entry invalid, its other fields kept (QEMU's reset clears V alone), the
+    /// bookkeeping as it starts.
+    pub fn invalidated(&self) -> Tlb {
+        let mut tlb = Tlb { hi: self.hi, lo: self.lo, tid: self.tid, ..Tlb::EMPTY };
+        tlb.hi.iter_mut().for_each(|tag| *tag &= !hi::V);
+        tlb
+    }
+
     /// Notes that TLBHI of entry `slot` was written: whether it now overlaps another valid entry.
     pub fn hi_written(&mut self, slot: usize) {
         let tag = self.hi[slot];
@@ -210,6 +218,14 @@ pub fn zpr_changed(partition: &mut Partition) {
 pub fn pid_changed(partition: &mut Partition) {
     flush_shadows(partition.index);
     partition.tlb.precise = false;
+    translation_changed(partition);
+}
+
+/// A processor reset (`reset::processor`): every virtual entry invalid, the shadows gone, the real
+/// PID and ZPR those of the reset MSR and PID.
+pub fn reset(partition: &mut Partition) {
+    partition.tlb = partition.tlb.invalidated();
+    flush_shadows(partition.index);
     translation_changed(partition);
 }
 

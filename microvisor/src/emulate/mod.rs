@@ -33,6 +33,9 @@ pub enum Outcome {
     Wait,
     /// The microvisor refuses: the partition is stopped and the reason reported.
     Stop(Fault),
+    /// The guest asked for a system reset (DBCR0[RST] = 0b11): its partition starts again from its
+    /// image, as the board would (`reset::system`).
+    SystemReset,
 }
 
 /// Why a partition was stopped.

@@ -94,11 +94,21 @@ pub fn mtspr(partition: &mut Partition, word: u32) -> Outcome {
         // the manual clears the bits written, but a guest reads what it reads natively.
         spr::DBSR => vcpu[Spr::Dbsr] &= value.wrapping_neg(),
         spr::EVPR => vcpu.evpr = (value >> 16) as u16,
+        // DBCR0[RST] resets the partition alone, as QEMU resets the board (`reset`); the rest of
+        // DBCR0 is plain storage, never written to the real one.
+        spr::DBCR0 => match value & crate::reset::RST {
+            0 => vcpu[Spr::Dbcr0] = value,
+            crate::reset::SYSTEM => return Outcome::SystemReset,
+            _ => {
+                crate::reset::processor(partition);
+                return Outcome::Resume;
+            }
+        },
         spr::TSR => vtimer::write_tsr(vcpu, value),
         spr::PIT => vtimer::write_pit(vcpu, value, real::time_base_lower()),
         number => {
-            // Everything else that exists is plain storage: SLER and DBCR0 included, which stay
-            // virtual (QEMU aborts on a non-zero SLER; DBCR0[RST] would reset the whole board).
+            // Everything else that exists is plain storage: SLER included, which stays virtual
+            // (QEMU aborts on a non-zero SLER).
             if let Some(index) = Spr::index_of(number) {
                 vcpu.sprs[index] = value;
                 if (Spr::Sprg4 as usize..=Spr::Sprg7 as usize).contains(&index) {
@@ -149,11 +159,22 @@ mod tests {
     fn sler_and_dbcr0_never_reach_the_real_registers() {
         let mut p = partition();
         p.vcpu.gpr[3] = 0xffff_ffff;
+        p.vcpu.gpr[4] = !crate::reset::RST;
         let _ = mtspr(&mut p, encode::mtspr(spr::SLER, 3));
-        let _ = mtspr(&mut p, encode::mtspr(spr::DBCR0, 3));
+        assert_eq!(mtspr(&mut p, encode::mtspr(spr::DBCR0, 4)), Outcome::Next);
         assert_eq!(crate::arch::host::read_spr(spr::SLER), 0);
         assert_eq!(crate::arch::host::read_spr(spr::DBCR0), 0);
-        assert_eq!((p.vcpu[Spr::Sler], p.vcpu[Spr::Dbcr0]), (0xffff_ffff, 0xffff_ffff));
+        assert_eq!((p.vcpu[Spr::Sler], p.vcpu[Spr::Dbcr0]), (0xffff_ffff, !crate::reset::RST));
+    }
+
+    #[test]
+    fn dbcr0_rst_resets_the_processor_or_asks_for_a_system_reset() {
+        let mut p = partition();
+        (p.vcpu.gpr[3], p.vcpu.gpr[4], p.vcpu.pc) = (0x1000_0000, crate::reset::SYSTEM, 0x4000);
+        assert_eq!(mtspr(&mut p, encode::mtspr(spr::DBCR0, 4)), Outcome::SystemReset);
+        assert_eq!(mtspr(&mut p, encode::mtspr(spr::DBCR0, 3)), Outcome::Resume);
+        assert_eq!((p.vcpu.pc, p.vcpu[Spr::Dbcr0], p.vcpu.gpr[3]), (crate::reset::VECTOR, 0, 0x1000_0000));
+        assert_eq!(crate::arch::host::read_spr(spr::DBCR0), 0);
     }
 
     #[test]
