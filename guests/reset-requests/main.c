@@ -1,4 +1,5 @@
-/* Resets itself through DBCR0[RST]: core, chip, then system reset; prints the state each leaves. */
+/* Resets itself through DBCR0[RST] (core, chip, system reset), then through its watchdog's TCR[WRC]
+   (core, system reset); prints the state each leaves. */
 #include "guest.h"
 
 #define MFSPR(n) ({ uint32_t v_; __asm__ volatile("mfspr %0,%1" : "=r"(v_) : "i"(n)); v_; })
@@ -128,6 +129,18 @@ static void request(uint32_t reset)
     guest_end();
 }
 
+/* The watchdog at its shortest period (2^17 ticks) with TCR[WRC] = `reset`, never serviced: the
+   TCR write sets TSR[ENW], the next period TSR[WIS], the one after resets. */
+static void watchdog(uint32_t reset)
+{
+    puts_uart0("arming the watchdog, reset ");
+    print_hex(reset);
+    puts_uart0("\n");
+    __asm__ volatile("li 31, 0x3232\n\tmtspr %0,%1" :: "i"(TCR), "r"(reset) : "r31");
+    for (;;)
+        ;
+}
+
 static void next_stage(void)
 {
     uint32_t boots = BOOTS;
@@ -138,6 +151,10 @@ static void next_stage(void)
         request(0x20000000); /* chip */
     else if (boots == 2)
         request(0x30000000); /* system */
+    else if (boots == 3)
+        watchdog(0x10000000); /* core */
+    else if (boots == 4)
+        watchdog(0x30000000); /* system */
     else
         guest_end();
 }

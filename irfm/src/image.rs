@@ -142,6 +142,9 @@ pub enum Action {
     Restart = 1,
     /// Report only (where the partition can go on).
     Log = 2,
+    /// The watchdog's only: what a 405 does, the reset TCR[WRC] asks for (core or chip: the
+    /// processor alone; system: the image booted again), without a report.
+    Reset = 3,
 }
 
 /// A partition's health-monitor actions.
@@ -160,7 +163,7 @@ pub struct Health {
 
 impl Health {
     /// What a bare 405 does: stop on a fault, reset on the watchdog, nothing for overruns.
-    pub const DEFAULT: Health = Health { on_fault: Action::Halt, on_watchdog: Action::Restart, on_overrun: Action::Log, max_restarts: 0 };
+    pub const DEFAULT: Health = Health { on_fault: Action::Halt, on_watchdog: Action::Reset, on_overrun: Action::Log, max_restarts: 0 };
 }
 
 /// One partition, as the packer describes it.
@@ -313,11 +316,13 @@ fn console(code: u32) -> Result<Console, TableError> {
     })
 }
 
-fn action(code: u32) -> Result<Action, TableError> {
+/// The action coded `code`; `Reset` only where `reset_allowed` (the watchdog's).
+fn action(code: u32, reset_allowed: bool) -> Result<Action, TableError> {
     Ok(match code {
         0 => Action::Halt,
         1 => Action::Restart,
         2 => Action::Log,
+        3 if reset_allowed => Action::Reset,
         _ => return Err(TableError::BadCode),
     })
 }
@@ -454,9 +459,9 @@ pub fn descriptor(word: &impl Fn(usize) -> u32, index: usize) -> Result<Partitio
         budget: word(at + 6),
         period: word(at + 7),
         health: Health {
-            on_fault: action(health & 0xff)?,
-            on_watchdog: action((health >> 8) & 0xff)?,
-            on_overrun: action((health >> 16) & 0xff)?,
+            on_fault: action(health & 0xff, false)?,
+            on_watchdog: action((health >> 8) & 0xff, true)?,
+            on_overrun: action((health >> 16) & 0xff, false)?,
             max_restarts: (health >> 24) as u8,
         },
         image_copy: word(at + 9),
@@ -579,5 +584,17 @@ mod tests {
         words[4 + 4] = 7; // mode 7
         words[3] = checksum(|i| words[i]);
         assert_eq!(SystemTable::decode(|i| words[i]), Err(TableError::BadCode));
+    }
+
+    #[test]
+    fn reset_is_an_action_of_the_watchdog_alone() {
+        let mut table = sample();
+        table.partitions[0].health.on_watchdog = Action::Reset;
+        assert_eq!(SystemTable::decode_bytes(&table.encode()), Ok(table));
+        table.partitions[0].health.on_fault = Action::Reset;
+        assert_eq!(SystemTable::decode_bytes(&table.encode()), Err(TableError::BadCode));
+        table.partitions[0].health.on_fault = Action::Halt;
+        table.partitions[0].health.on_overrun = Action::Reset;
+        assert_eq!(SystemTable::decode_bytes(&table.encode()), Err(TableError::BadCode));
     }
 }

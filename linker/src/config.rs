@@ -17,7 +17,7 @@
 //! budget_us = 2000                        # fixed-priority: time it may run per period
 //! period_us = 10000
 //! on_fault = "halt"                       # "halt" (default), "restart", "log"
-//! on_watchdog = "restart"                 # default: "restart", as the 405 resets
+//! on_watchdog = "restart"                 # default: "reset", what the 405 does (TCR[WRC]); or "halt", "restart", "log"
 //! on_overrun = "log"                      # default: "log"
 //! max_restarts = 3                        # restarts before it is halted instead (default 0: no limit)
 //! irfm_address = 0xFFFF8000               # para/previrt: where its IRFM pages are (4 KiB steps up to 0xFFFFE000)
@@ -159,6 +159,8 @@ pub fn parse(path: &Path, text: &str) -> Result<SystemSpec, ConfigError> {
     })?;
     let folder = path.parent().unwrap_or(Path::new("."));
     let actions = [("halt", Action::Halt), ("restart", Action::Restart), ("log", Action::Log)];
+    // The watchdog's reset may also be left to do what a 405 does.
+    let watchdog_actions = [("reset", Action::Reset), ("halt", Action::Halt), ("restart", Action::Restart), ("log", Action::Log)];
     let mut partitions = Vec::new();
     for (index, p) in file.partition.iter().enumerate() {
         let at = format!("partition '{}'", p.name);
@@ -216,7 +218,7 @@ pub fn parse(path: &Path, text: &str) -> Result<SystemSpec, ConfigError> {
             period: ticks(p.period_us),
             health: Health {
                 on_fault: one_of(path, &format!("{at}: key 'on_fault'"), p.on_fault.as_deref(), Action::Halt, &actions)?,
-                on_watchdog: one_of(path, &format!("{at}: key 'on_watchdog'"), p.on_watchdog.as_deref(), Action::Restart, &actions)?,
+                on_watchdog: one_of(path, &format!("{at}: key 'on_watchdog'"), p.on_watchdog.as_deref(), Action::Reset, &watchdog_actions)?,
                 on_overrun: one_of(path, &format!("{at}: key 'on_overrun'"), p.on_overrun.as_deref(), Action::Log, &actions)?,
                 max_restarts: p.max_restarts,
             },
@@ -300,6 +302,7 @@ mod tests {
         assert_eq!(system.partitions[0].health.on_fault, Action::Restart);
         assert_eq!(system.partitions[0].health.max_restarts, 2);
         assert_eq!(system.partitions[1].health.max_restarts, 0);
+        assert_eq!(system.partitions[1].health.on_watchdog, Action::Reset);
         assert_eq!(system.partitions[1].mode, Mode::Previrt);
         assert_eq!(system.slots, vec![(0, 333_333), (1, 1_000_000)]);
         assert_eq!(system.channels, vec![([0, 1], 0xe000_0000)]);
@@ -325,6 +328,10 @@ mod tests {
                 name = "a"
                 image = "g.elf"
                 devices = ["uart9"]"#, "partition 'a': key 'devices': no device 'uart9'"),
+            (r#"[[partition]]
+                name = "a"
+                image = "g.elf"
+                on_fault = "reset""#, "partition 'a': key 'on_fault': 'reset' is not one of halt, restart, log"),
             (r#"[[partition]]
                 name = "a"
                 image = "g.elf"

@@ -237,6 +237,9 @@ pub fn pack_system(microvisor: &Path, system: &SystemSpec, output: &Path) -> Res
                 ),
             ));
         }
+        if spec.health.on_fault == Action::Reset || spec.health.on_overrun == Action::Reset {
+            return Err(error(&spec.image, "the health action 'reset' is the watchdog's alone (on_watchdog)"));
+        }
         let uart_granted = spec.devices.iter().any(|d| matches!(d, Device::Uart0 | Device::Uart1));
         if spec.console != Console::Direct && uart_granted {
             return Err(error(

@@ -31,8 +31,13 @@ pub fn handle(system: &mut System, index: usize, event: Event) {
     let partition = &mut system.partitions[index];
     let health = partition.descriptor.health;
     let (action, what) = match event {
+        // What a bare 405 does: no report, nothing but the reset itself.
+        Event::Watchdog if health.on_watchdog == Action::Reset => {
+            let kind = crate::reset::Kind::of(partition.vcpu.tcr).unwrap_or(crate::reset::Kind::Processor);
+            return crate::reset::take(system, index, kind);
+        }
         Event::Fault(fault) => (health.on_fault, fault.describe()),
-        Event::Watchdog => (health.on_watchdog, Fault::WatchdogReset.describe()),
+        Event::Watchdog => (health.on_watchdog, "watchdog reset"),
         #[cfg(feature = "rt-sched")]
         Event::Overrun => (health.on_overrun, "budget overrun"),
     };
@@ -50,7 +55,7 @@ pub fn handle(system: &mut System, index: usize, event: Event) {
         (Action::Log, Event::Watchdog) => {}
         (Action::Restart, _) => restart(system, index),
         // A fault leaves nothing to go on with: logging it is halting it. (The report above said why.)
-        (Action::Halt | Action::Log, _) => halt(system, index),
+        (Action::Halt | Action::Log | Action::Reset, _) => halt(system, index),
     }
 }
 
@@ -135,11 +140,7 @@ pub fn start_guest(system: &mut System, index: usize) {
     {
         system.channels_open[index] = 0;
     }
-    // Restarted while it runs (a fault, a system reset): the real registers that serve it directly
-    // (SPRG4–7, SRR2/SRR3) must show its fresh state now, not when another partition next leaves.
-    if system.current == crate::system::Next::Partition(index) {
-        crate::partition::enter(&system.partitions[index]);
-    }
+    crate::reset::enter_if_running(system, index);
 }
 
 /// Patches a pre-virtualized guest before it runs; on failure it runs fully virtualized.

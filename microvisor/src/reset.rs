@@ -1,31 +1,55 @@
-//! The resets a guest asks for by writing DBCR0[RST] (PPC405 user's manual: DBCR0, and the
-//! processor state after reset), each confined to its partition and done as QEMU 7.2's 405 does it
-//! natively:
-//! - **core or chip reset** (RST = 0b01, 0b10; QEMU resets the processor alone for both): its SPRs
-//!   and MSR take their reset values and every TLB entry becomes invalid (its other fields stay);
-//!   the GPRs, CR, LR, CTR and XER keep what they held; memory and devices (the UIC, the timers'
-//!   counting) are untouched. It then fetches at the reset vector 0xFFFFFFFC, where the ref405ep has
-//!   nothing: the guest takes the illegal-instruction program interrupt at 0x700 with SRR0 =
+//! The resets of a 405, taken by one partition alone, each as QEMU 7.2's 405 does it natively
+//! (PPC405 user's manual: DBCR0, TCR, and the processor state after reset). A guest asks for one
+//! by writing DBCR0[RST]; its watchdog's last step does what TCR[WRC] says (with the default
+//! health action, `reset`: see `health`). Both fields code the same kinds:
+//! - **core or chip reset** (0b01, 0b10; QEMU resets the processor alone for both): its SPRs and
+//!   MSR take their reset values and every TLB entry becomes invalid (its other fields stay); the
+//!   GPRs, CR, LR, CTR and XER keep what they held; memory and devices (the UIC, the timers'
+//!   counting) are untouched. It then fetches at the reset vector 0xFFFFFFFC, where the ref405ep
+//!   has nothing: the guest takes the illegal-instruction program interrupt at 0x700 with SRR0 =
 //!   0xFFFFFFFC (`emulate::unassigned`), as natively.
-//! - **system reset** (RST = 0b11): QEMU resets the board and its `-kernel` boot starts the guest
-//!   again: its image is loaded again (memory outside it keeps its contents) and it starts as at
-//!   boot (`health::start_guest`). Nothing is printed, as natively.
-//!
-//! (The watchdog's reset, TCR[WRC], is a health event instead: see `health`.)
+//! - **system reset** (0b11): QEMU resets the board and its `-kernel` boot starts the guest again:
+//!   its image is loaded again (memory outside it keeps its contents) and it starts as at boot
+//!   (`health::start_guest`). Nothing is printed, as natively.
 
-use crate::system::{Partition, System};
+use crate::system::{Next, System};
 use crate::vcpu::Vcpu;
 use crate::vtimer::tsr;
 
-/// DBCR0[RST]: the reset a write asks for (0: none).
-pub const RST: u32 = 0x3000_0000;
-/// DBCR0[RST] = 0b11: system reset.
-pub const SYSTEM: u32 = 0x3000_0000;
 /// Where a 405 fetches its first instruction after a reset.
 pub const VECTOR: u32 = 0xffff_fffc;
 
-/// A core or chip reset of the partition's processor, taken at its `mtspr DBCR0`.
-pub fn processor(partition: &mut Partition) {
+/// A reset a 405 can take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Core or chip reset: the processor alone.
+    Processor,
+    /// System reset: the board, and the guest booted again.
+    System,
+}
+
+impl Kind {
+    /// The reset coded in bits 2–3 of `register` (DBCR0[RST] or TCR[WRC]), if any.
+    pub const fn of(register: u32) -> Option<Kind> {
+        match (register >> 28) & 3 {
+            0 => None,
+            3 => Some(Kind::System),
+            _ => Some(Kind::Processor),
+        }
+    }
+}
+
+/// Partition `index` takes the reset `kind`.
+pub fn take(system: &mut System, index: usize, kind: Kind) {
+    match kind {
+        Kind::Processor => processor(system, index),
+        Kind::System => board(system, index),
+    }
+}
+
+/// A core or chip reset of partition `index`'s processor.
+fn processor(system: &mut System, index: usize) {
+    let partition = &mut system.partitions[index];
     let before = partition.vcpu;
     let mut vcpu = Vcpu::at_reset(VECTOR, 0, 0);
     vcpu.gpr = before.gpr;
@@ -33,21 +57,12 @@ pub fn processor(partition: &mut Partition) {
     keep_counting(&before, &mut vcpu);
     partition.vcpu = vcpu;
     crate::address_space::reset(partition);
-    // It is the running partition: the real registers that serve it directly (SPRG4–7) follow.
-    crate::partition::enter(partition);
     crate::reflect::refresh_pending(partition);
-}
-
-/// QEMU's timers run apart from the registers, and no reset stops them: TCR and TSR read 0,
-/// interrupts raised and not yet taken are dropped, and the PIT and watchdog go on counting to the
-/// deadlines they had (`Partition::watchdog_next` stays too).
-fn keep_counting(before: &Vcpu, after: &mut Vcpu) {
-    (after.pit_reload, after.pit_start) = (before.pit_reload, before.pit_start);
-    after.tsr = before.tsr & (tsr::PIT_RUNNING | tsr::WATCHDOG_ARMED | tsr::PIT_SKIPS);
+    enter_if_running(system, index);
 }
 
 /// A system reset of partition `index`: its image loaded again and its guest started as at boot.
-pub fn system(system: &mut System, index: usize) {
+fn board(system: &mut System, index: usize) {
     let partition = &mut system.partitions[index];
     let before = partition.vcpu;
     // What it printed of an unfinished line went out natively before the reset.
@@ -62,13 +77,41 @@ pub fn system(system: &mut System, index: usize) {
     }
 }
 
+/// QEMU's timers run apart from the registers, and no reset stops them: TCR and TSR read 0,
+/// interrupts raised and not yet taken are dropped, and the PIT and watchdog go on counting to the
+/// deadlines they had (`Partition::watchdog_next` stays too).
+fn keep_counting(before: &Vcpu, after: &mut Vcpu) {
+    (after.pit_reload, after.pit_start) = (before.pit_reload, before.pit_start);
+    after.tsr = before.tsr & (tsr::PIT_RUNNING | tsr::WATCHDOG_ARMED | tsr::PIT_SKIPS);
+}
+
+/// Partition `index` was reset: if it is the one running, the real registers that serve it
+/// directly (PID, ZPR, SPRG4–7, SRR2/SRR3) show its fresh state now, not when another partition next
+/// leaves. (A watchdog may reset a partition that is not running: its turn loads them.)
+pub fn enter_if_running(system: &System, index: usize) {
+    if system.current == Next::Partition(index) {
+        crate::partition::enter(&system.partitions[index]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::system::Partition;
+
+    #[test]
+    fn dbcr0_rst_and_tcr_wrc_code_the_same_kinds() {
+        assert_eq!(Kind::of(0x8fff_ffff), None);
+        assert_eq!(Kind::of(0x1000_0000), Some(Kind::Processor));
+        assert_eq!(Kind::of(0x2000_0000), Some(Kind::Processor));
+        assert_eq!(Kind::of(0xffff_ffff), Some(Kind::System));
+    }
 
     #[test]
     fn a_processor_reset_keeps_the_gprs_and_resets_the_sprs_msr_and_pc() {
-        let mut p = Partition::EMPTY;
+        let mut system = System::new();
+        let p = &mut system.partitions[0];
+        p.state = crate::system::State::Runnable;
         p.vcpu.gpr[31] = 0x3131;
         (p.vcpu.cr, p.vcpu.lr) = (0x8000_0000, 0x41d0);
         p.vcpu.msr = 0x0002_8030;
@@ -76,10 +119,11 @@ mod tests {
         p.vcpu[crate::vcpu::Spr::Dbcr0] = 0x1000_0000;
         (p.vcpu.evpr, p.vcpu.pid, p.vcpu.tcr) = (0x00a0, 5, 0x0440_0000);
         p.vcpu.tsr = tsr::PIS | tsr::PIT_RUNNING | tsr::PIT_RAISED;
-        processor(&mut p);
-        let v = &p.vcpu;
+        take(&mut system, 0, Kind::Processor);
+        let v = &system.partitions[0].vcpu;
         assert_eq!((v.gpr[31], v.cr, v.lr), (0x3131, 0x8000_0000, 0x41d0));
         assert_eq!((v.pc, v.msr, v.evpr, v.pid, v.tcr, v.tsr), (VECTOR, 0, 0, 0, 0, tsr::PIT_RUNNING));
         assert_eq!(v.sprs, Vcpu::at_reset(0, 0, 0).sprs);
+        let _: &Partition = &system.partitions[0];
     }
 }

@@ -189,7 +189,8 @@ fn apply(system: &mut System, index: usize, outcome: Outcome) {
             wake(partition);
         }
         Outcome::Stop(fault) => crate::health::handle(system, index, crate::health::Event::Fault(fault)),
-        Outcome::SystemReset => crate::reset::system(system, index),
+        Outcome::Reset(kind) => crate::reset::take(system, index, kind),
+        Outcome::WatchdogReset => crate::health::handle(system, index, crate::health::Event::Watchdog),
     }
 }
 

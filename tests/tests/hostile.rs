@@ -634,10 +634,24 @@ fn uart() -> String {
 
 fn watchdog_reset() -> String {
     let elf = attacker("watchdog-reset");
-    let run = attack("microvisor", &elf, &[]);
-    // The default health action is a bare 405's: the watchdog resets the partition, which restarts
-    // from its image and arms the watchdog again, over and over, alone. The reset comes wherever
-    // its main is after the TCR write, mostly at its spin loop.
+    // The default health action is a bare 405's: the chip reset resets the attacker's processor
+    // alone. Its next fetch, at 0xFFFFFFFC where the board has nothing, raises a program interrupt
+    // at 0x700, where this guest has no handler (a zero word): it takes that interrupt over and
+    // over, as natively, and nothing is reported.
+    let run = attack("microvisor-trap-stats", &elf, &[attacker_trap_counters()]);
+    assert_not_stopped(&run);
+    let reflected = run.memory[0][irfm::stats::Kind::ProgramReflected as usize];
+    assert!(reflected > 1000, "only {reflected} program interrupts reflected after the reset");
+    // With `on_watchdog = "restart"` the health monitor restarts it from its image instead, with a
+    // report, and it arms the watchdog again, over and over, alone. The reset comes wherever its
+    // main is after the TCR write, mostly at its spin loop.
+    let attacker_spec = PartitionSpec {
+        devices: vec![],
+        health: system_image::Health { on_watchdog: system_image::Action::Restart, ..system_image::Health::DEFAULT },
+        ..PartitionSpec::full(&elf)
+    };
+    let system = SystemSpec::round_robin(vec![PartitionSpec::full(victim(VICTIM_ROUNDS)), attacker_spec]);
+    let run = attack_system("microvisor", system, VICTIM_ROUNDS, &[]);
     let (main, size) = symbol(&elf, "main");
     let restarted = Report { vm: 1, what: "restarted from its image".into(), pc: None, address: None };
     assert!(!run.reports.is_empty(), "no watchdog reset");
@@ -651,8 +665,9 @@ fn watchdog_reset() -> String {
         }
     }
     format!(
-        "reset alone: {} times `VM 1: watchdog reset at <its main>`, each followed by `microvisor: VM 1 restarted \
-         from its image`",
+        "reset alone: its processor, then {reflected} program interrupts (its fetch at 0xFFFFFFFC, then its empty \
+         0x700), as natively; with on_watchdog = \"restart\", {} times `VM 1: watchdog reset at <its main>`, each followed by `microvisor: VM 1 \
+         restarted from its image`",
         run.reports.len().div_ceil(2)
     )
 }

@@ -221,12 +221,11 @@ pub fn pid_changed(partition: &mut Partition) {
     translation_changed(partition);
 }
 
-/// A processor reset (`reset::processor`): every virtual entry invalid, the shadows gone, the real
-/// PID and ZPR those of the reset MSR and PID.
+/// A processor reset (`reset`): every virtual entry invalid and the shadows gone. (The real PID and
+/// ZPR are loaded by `partition::enter` if the partition runs.)
 pub fn reset(partition: &mut Partition) {
     partition.tlb = partition.tlb.invalidated();
     flush_shadows(partition.index);
-    translation_changed(partition);
 }
 
 /// Invalidates every real entry made for partition `index`'s virtual TLB.

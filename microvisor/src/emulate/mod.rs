@@ -33,9 +33,11 @@ pub enum Outcome {
     Wait,
     /// The microvisor refuses: the partition is stopped and the reason reported.
     Stop(Fault),
-    /// The guest asked for a system reset (DBCR0[RST] = 0b11): its partition starts again from its
-    /// image, as the board would (`reset::system`).
-    SystemReset,
+    /// The guest asked for a reset (DBCR0[RST]): its partition takes it alone (`reset`).
+    Reset(crate::reset::Kind),
+    /// The virtual watchdog's reset came before the instruction could complete: the health
+    /// monitor's watchdog action (`health`).
+    WatchdogReset,
 }
 
 /// Why a partition was stopped.
@@ -59,8 +61,6 @@ pub enum Fault {
     UnreadableInstruction,
     /// A machine check while the guest ran, with its machine checks disabled (a 405 would checkstop).
     Checkstop,
-    /// The watchdog expired with TCR[WRC] set (a 405 would reset).
-    WatchdogReset,
     /// An interrupt the 405 raises only for a unit the guest cannot use (FPU, APU, debug).
     Unexpected {
         /// Its vector offset.
@@ -79,7 +79,6 @@ impl Fault {
             Fault::OutsideMemory { .. } => "access outside its memory",
             Fault::UnreadableInstruction => "unreadable instruction",
             Fault::Checkstop => "machine check with MSR[ME] = 0 (checkstop)",
-            Fault::WatchdogReset => "watchdog reset",
             Fault::Unexpected { .. } => "unexpected interrupt",
         }
     }

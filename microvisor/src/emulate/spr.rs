@@ -24,7 +24,7 @@ fn timers_now(partition: &mut Partition) -> Option<()> {
     }
 }
 
-const WATCHDOG_RESET: Outcome = Outcome::Stop(super::Fault::WatchdogReset);
+const WATCHDOG_RESET: Outcome = Outcome::WatchdogReset;
 
 /// `mfspr rD,SPRN` (and `mftb` of a TBR number that trapped).
 pub fn mfspr(partition: &mut Partition, word: u32) -> Outcome {
@@ -96,13 +96,9 @@ pub fn mtspr(partition: &mut Partition, word: u32) -> Outcome {
         spr::EVPR => vcpu.evpr = (value >> 16) as u16,
         // DBCR0[RST] resets the partition alone, as QEMU resets the board (`reset`); the rest of
         // DBCR0 is plain storage, never written to the real one.
-        spr::DBCR0 => match value & crate::reset::RST {
-            0 => vcpu[Spr::Dbcr0] = value,
-            crate::reset::SYSTEM => return Outcome::SystemReset,
-            _ => {
-                crate::reset::processor(partition);
-                return Outcome::Resume;
-            }
+        spr::DBCR0 => match crate::reset::Kind::of(value) {
+            None => vcpu[Spr::Dbcr0] = value,
+            Some(kind) => return Outcome::Reset(kind),
         },
         spr::TSR => vtimer::write_tsr(vcpu, value),
         spr::PIT => vtimer::write_pit(vcpu, value, real::time_base_lower()),
@@ -159,21 +155,20 @@ mod tests {
     fn sler_and_dbcr0_never_reach_the_real_registers() {
         let mut p = partition();
         p.vcpu.gpr[3] = 0xffff_ffff;
-        p.vcpu.gpr[4] = !crate::reset::RST;
+        p.vcpu.gpr[4] = 0xcfff_ffff;
         let _ = mtspr(&mut p, encode::mtspr(spr::SLER, 3));
         assert_eq!(mtspr(&mut p, encode::mtspr(spr::DBCR0, 4)), Outcome::Next);
         assert_eq!(crate::arch::host::read_spr(spr::SLER), 0);
         assert_eq!(crate::arch::host::read_spr(spr::DBCR0), 0);
-        assert_eq!((p.vcpu[Spr::Sler], p.vcpu[Spr::Dbcr0]), (0xffff_ffff, !crate::reset::RST));
+        assert_eq!((p.vcpu[Spr::Sler], p.vcpu[Spr::Dbcr0]), (0xffff_ffff, 0xcfff_ffff));
     }
 
     #[test]
     fn dbcr0_rst_resets_the_processor_or_asks_for_a_system_reset() {
         let mut p = partition();
-        (p.vcpu.gpr[3], p.vcpu.gpr[4], p.vcpu.pc) = (0x1000_0000, crate::reset::SYSTEM, 0x4000);
-        assert_eq!(mtspr(&mut p, encode::mtspr(spr::DBCR0, 4)), Outcome::SystemReset);
-        assert_eq!(mtspr(&mut p, encode::mtspr(spr::DBCR0, 3)), Outcome::Resume);
-        assert_eq!((p.vcpu.pc, p.vcpu[Spr::Dbcr0], p.vcpu.gpr[3]), (crate::reset::VECTOR, 0, 0x1000_0000));
+        (p.vcpu.gpr[3], p.vcpu.gpr[4], p.vcpu.pc) = (0x1000_0000, 0x3000_0000, 0x4000);
+        assert_eq!(mtspr(&mut p, encode::mtspr(spr::DBCR0, 4)), Outcome::Reset(crate::reset::Kind::System));
+        assert_eq!(mtspr(&mut p, encode::mtspr(spr::DBCR0, 3)), Outcome::Reset(crate::reset::Kind::Processor));
         assert_eq!(crate::arch::host::read_spr(spr::DBCR0), 0);
     }
 
