@@ -5,7 +5,8 @@
 //! virtual watchdog's reset (`on_watchdog`), a budget overrun under fixed-priority scheduling
 //! (`on_overrun`). `Halt` stops the partition, `Restart` reloads it from the pristine copy of its
 //! image the packer kept and starts it afresh, `Log` only reports. Every action is reported in one
-//! line on UART0 and touches no other partition: their schedule goes on.
+//! line on UART0 and touches no other partition: their schedule goes on. The watchdog's default,
+//! `Reset`, is no health action but a bare 405's: the reset TCR[WRC] asks for, silently (`reset`).
 
 use crate::console;
 use crate::emulate::Fault;
@@ -55,6 +56,8 @@ pub fn handle(system: &mut System, index: usize, event: Event) {
         (Action::Log, Event::Watchdog) => {}
         (Action::Restart, _) => restart(system, index),
         // A fault leaves nothing to go on with: logging it is halting it. (The report above said why.)
+        // `Reset` is the watchdog's alone: the packer refuses it elsewhere, and a table that says so
+        // anyway halts the partition.
         (Action::Halt | Action::Log | Action::Reset, _) => halt(system, index),
     }
 }
@@ -82,15 +85,25 @@ pub fn restart(system: &mut System, index: usize) {
         halt(system, index);
         return;
     }
-    let (copy, bytes) = (partition.descriptor.image_copy, partition.descriptor.image_bytes);
-    if !crate::guest_mem::reload(partition, copy, bytes) {
-        console::print(" cannot be restarted (no pristine image)\n");
-        halt(system, index);
-        return;
-    }
     partition.restarts = partition.restarts.saturating_add(1);
     console::print(" restarted from its image\n");
-    start_guest(system, index);
+    boot_again(system, index);
+}
+
+/// Loads partition `index`'s image again from its pristine copy and starts its guest as at boot (a
+/// restart, a system reset). The packer always keeps the copy and the microvisor checked the table
+/// at boot, so this fails only if that memory was corrupted: the partition is then halted.
+pub fn boot_again(system: &mut System, index: usize) -> bool {
+    let partition = &system.partitions[index];
+    let (copy, bytes) = (partition.descriptor.image_copy, partition.descriptor.image_bytes);
+    if crate::guest_mem::reload(partition, copy, bytes) {
+        start_guest(system, index);
+        true
+    } else {
+        console::report(index, "no pristine image to start again from", partition.vcpu.pc);
+        halt(system, index);
+        false
+    }
 }
 
 /// Puts partition `index`'s guest in the state QEMU's `-kernel` boot leaves a 405 in, with its

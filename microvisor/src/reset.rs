@@ -13,7 +13,6 @@
 //!   (`health::start_guest`). Nothing is printed, as natively.
 
 use crate::system::{Next, System};
-use crate::vcpu::Vcpu;
 use crate::vtimer::tsr;
 
 /// Where a 405 fetches its first instruction after a reset.
@@ -47,15 +46,20 @@ pub fn take(system: &mut System, index: usize, kind: Kind) {
     }
 }
 
-/// A core or chip reset of partition `index`'s processor.
+/// What of TSR is the counting of QEMU's timers, which run apart from the registers and which no
+/// reset stops: they go on to the deadlines they had (`Vcpu::pit_start`, `Vcpu::pit_reload` and
+/// `Partition::watchdog_next` stay too), while TCR and TSR read 0 and interrupts raised and not yet
+/// taken are dropped.
+const COUNTING: u32 = tsr::PIT_RUNNING | tsr::WATCHDOG_ARMED | tsr::PIT_SKIPS;
+
+/// A core or chip reset of partition `index`'s processor, in place: the GPRs, CR, LR, CTR, XER
+/// stay.
 fn processor(system: &mut System, index: usize) {
     let partition = &mut system.partitions[index];
-    let before = partition.vcpu;
-    let mut vcpu = Vcpu::at_reset(VECTOR, 0, 0);
-    vcpu.gpr = before.gpr;
-    (vcpu.cr, vcpu.lr, vcpu.ctr, vcpu.xer) = (before.cr, before.lr, before.ctr, before.xer);
-    keep_counting(&before, &mut vcpu);
-    partition.vcpu = vcpu;
+    let vcpu = &mut partition.vcpu;
+    vcpu.reset_sprs();
+    (vcpu.msr, vcpu.pc, vcpu.evpr, vcpu.pid, vcpu.tcr, vcpu.pending) = (0, VECTOR, 0, 0, 0, 0);
+    vcpu.tsr &= COUNTING;
     crate::address_space::reset(partition);
     crate::reflect::refresh_pending(partition);
     enter_if_running(system, index);
@@ -63,26 +67,14 @@ fn processor(system: &mut System, index: usize) {
 
 /// A system reset of partition `index`: its image loaded again and its guest started as at boot.
 fn board(system: &mut System, index: usize) {
-    let partition = &mut system.partitions[index];
-    let before = partition.vcpu;
+    let vcpu = &system.partitions[index].vcpu;
+    let counting = (vcpu.pit_reload, vcpu.pit_start, vcpu.tsr & COUNTING);
     // What it printed of an unfinished line went out natively before the reset.
-    crate::console::flush_line(partition);
-    let (copy, bytes) = (partition.descriptor.image_copy, partition.descriptor.image_bytes);
-    if crate::guest_mem::reload(partition, copy, bytes) {
-        crate::health::start_guest(system, index);
-        keep_counting(&before, &mut system.partitions[index].vcpu);
-    } else {
-        crate::console::report(index, "system reset without a pristine image to start again from", partition.vcpu.pc);
-        crate::health::halt(system, index);
+    crate::console::flush_line(&mut system.partitions[index]);
+    if crate::health::boot_again(system, index) {
+        let vcpu = &mut system.partitions[index].vcpu;
+        (vcpu.pit_reload, vcpu.pit_start, vcpu.tsr) = counting;
     }
-}
-
-/// QEMU's timers run apart from the registers, and no reset stops them: TCR and TSR read 0,
-/// interrupts raised and not yet taken are dropped, and the PIT and watchdog go on counting to the
-/// deadlines they had (`Partition::watchdog_next` stays too).
-fn keep_counting(before: &Vcpu, after: &mut Vcpu) {
-    (after.pit_reload, after.pit_start) = (before.pit_reload, before.pit_start);
-    after.tsr = before.tsr & (tsr::PIT_RUNNING | tsr::WATCHDOG_ARMED | tsr::PIT_SKIPS);
 }
 
 /// Partition `index` was reset: if it is the one running, the real registers that serve it
@@ -123,7 +115,7 @@ mod tests {
         let v = &system.partitions[0].vcpu;
         assert_eq!((v.gpr[31], v.cr, v.lr), (0x3131, 0x8000_0000, 0x41d0));
         assert_eq!((v.pc, v.msr, v.evpr, v.pid, v.tcr, v.tsr), (VECTOR, 0, 0, 0, 0, tsr::PIT_RUNNING));
-        assert_eq!(v.sprs, Vcpu::at_reset(0, 0, 0).sprs);
+        assert_eq!(v.sprs, crate::vcpu::Vcpu::at_reset(0, 0, 0).sprs);
         let _: &Partition = &system.partitions[0];
     }
 }

@@ -113,6 +113,15 @@ impl Spr {
     }
 }
 
+/// The plain-storage SPRs QEMU's 405 resets to a value other than zero: CCR0 and SGR (PPC405
+/// manual, processor state after reset), and DBSR[MRR] = 0b11, the most recent reset a system
+/// reset, whatever the reset (QEMU's reset sets every SPR to its reset value).
+const RESET_CCR0: u32 = 0x0070_0000;
+/// See [`RESET_CCR0`].
+const RESET_SGR: u32 = 0xffff_ffff;
+/// See [`RESET_CCR0`].
+const RESET_DBSR: u32 = 0x0000_0300;
+
 /// Table entry of a number that is no plain-storage SPR.
 pub const NONE: u8 = 0xff;
 /// Table entry flag: an `mtspr` of this number needs more than a store (the fast path leaves it to
@@ -316,12 +325,18 @@ impl Vcpu {
         vcpu.gpr[6] = r3;
         vcpu.gpr[7] = r3;
         vcpu.pc = entry;
-        // Reset values QEMU's 405 gives (PPC405 manual, table 3-x: CCR0 and SGR are not zero;
-        // DBSR[MRR] = 0b11, the most recent reset a system reset).
-        vcpu.sprs[Spr::Ccr0 as usize] = 0x0070_0000;
-        vcpu.sprs[Spr::Sgr as usize] = 0xffff_ffff;
-        vcpu.sprs[Spr::Dbsr as usize] = 0x0000_0300;
+        vcpu.sprs[Spr::Ccr0 as usize] = RESET_CCR0;
+        vcpu.sprs[Spr::Sgr as usize] = RESET_SGR;
+        vcpu.sprs[Spr::Dbsr as usize] = RESET_DBSR;
         vcpu
+    }
+
+    /// The plain-storage SPRs as a reset leaves them, in place (`reset`).
+    pub fn reset_sprs(&mut self) {
+        self.sprs.fill(0);
+        self.sprs[Spr::Ccr0 as usize] = RESET_CCR0;
+        self.sprs[Spr::Sgr as usize] = RESET_SGR;
+        self.sprs[Spr::Dbsr as usize] = RESET_DBSR;
     }
 
     /// Whether the guest believes it is in user mode (MSR[PR]).
