@@ -130,13 +130,18 @@ static void request(uint32_t reset)
 }
 
 /* The watchdog at its shortest period (2^17 ticks) with TCR[WRC] = `reset`, never serviced: the
-   TCR write sets TSR[ENW], the next period TSR[WIS], the one after resets. */
-static void watchdog(uint32_t reset)
+   TCR write sets TSR[ENW], the next period TSR[WIS], the one after resets. Meanwhile the guest
+   spins, or sleeps in the wait state with every interrupt off (only the reset wakes it). */
+static void watchdog(uint32_t reset, int sleep)
 {
     puts_uart0("arming the watchdog, reset ");
     print_hex(reset);
-    puts_uart0("\n");
+    puts_uart0(sleep ? ", asleep\n" : ", spinning\n");
     __asm__ volatile("li 31, 0x3232\n\tmtspr %0,%1" :: "i"(TCR), "r"(reset) : "r31");
+    if (sleep) {
+        uint32_t wait_state = 0x00040000; /* MSR[WE], EE and CE off */
+        __asm__ volatile("mtmsr %0\n\tisync" :: "r"(wait_state));
+    }
     for (;;)
         ;
 }
@@ -152,9 +157,9 @@ static void next_stage(void)
     else if (boots == 2)
         request(0x30000000); /* system */
     else if (boots == 3)
-        watchdog(0x10000000); /* core */
+        watchdog(0x30000000, 1); /* system, asleep */
     else if (boots == 4)
-        watchdog(0x30000000); /* system */
+        watchdog(0x10000000, 0); /* core, spinning (QEMU never wakes a sleeping 405 for a core reset) */
     else
         guest_end();
 }

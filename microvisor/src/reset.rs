@@ -7,7 +7,8 @@
 //!   GPRs, CR, LR, CTR and XER keep what they held; memory and devices (the UIC, the timers'
 //!   counting) are untouched. It then fetches at the reset vector 0xFFFFFFFC, where the ref405ep
 //!   has nothing: the guest takes the illegal-instruction program interrupt at 0x700 with SRR0 =
-//!   0xFFFFFFFC (`emulate::unassigned`), as natively.
+//!   0xFFFFFFFC (`emulate::unassigned`), as natively. A partition asleep in the wait state stays
+//!   asleep, reset (QEMU does not wake a halted 405 for it: with MSR[EE] now 0 it sleeps for ever).
 //! - **system reset** (0b11): QEMU resets the board and its `-kernel` boot starts the guest again:
 //!   its image is loaded again (memory outside it keeps its contents) and it starts as at boot
 //!   (`health::start_guest`). Nothing is printed, as natively.
