@@ -52,10 +52,10 @@ fn no_partition(error: TableError) -> Next {
 
 /// Builds partition `index` from its descriptor (memory, devices, address space) and starts its
 /// guest; `false` if its address space does not fit the TLB.
-fn build(partition: &mut Partition, index: usize, descriptor: &PartitionDescriptor, slot: &mut usize) -> bool {
+fn build(partition: &mut Partition, index: usize, slot: &mut usize) -> bool {
+    let descriptor = &partition.descriptor;
     partition.index = index as u8;
-    partition.real_base = descriptor.real_base;
-    partition.size = descriptor.size;
+    (partition.real_base, partition.size) = (descriptor.real_base, descriptor.size);
     partition.devices = descriptor.devices;
     partition.owned_lines = crate::partition::owned_lines(descriptor.devices);
     crate::partition::map(partition, index, slot)
@@ -84,13 +84,13 @@ fn para_virtual_mode(index: usize, descriptor: &PartitionDescriptor) -> Mode {
 
 /// Decides the partition's mode and maps a para-virtual partition's IRFM pages; `Some(reason)` if
 /// its address space is full.
-fn para_virtualize(system: &mut System, index: usize, descriptor: &PartitionDescriptor, slot: &mut usize) -> Option<&'static str> {
-    system.partitions[index].mode = para_virtual_mode(index, descriptor);
-    let _ = (&system, index, descriptor, &slot);
+fn para_virtualize(system: &mut System, index: usize, slot: &mut usize) -> Option<&'static str> {
+    system.partitions[index].mode = para_virtual_mode(index, &system.partitions[index].descriptor);
+    let _ = (&system, index, &slot);
     #[cfg(feature = "irfm")]
     if system.partitions[index].mode != Mode::Full {
         let pages = &system.irfm[index];
-        let base = descriptor.irfm_base;
+        let base = system.partitions[index].descriptor.irfm_base;
         if !irfm::page::valid_base(base) {
             return Some("IRFM pages at an address d(0) cannot reach");
         }
@@ -135,13 +135,12 @@ pub fn start(system: &mut System) -> Next {
     };
     let mut slot = 0;
     for index in 0..count {
-        let descriptor = system.partitions[index].descriptor;
-        let refused = match check(index, count, &descriptor) {
+        let refused = match check(index, count, &system.partitions[index].descriptor) {
             Err(reason) => Some(reason),
-            Ok(()) if !build(&mut system.partitions[index], index, &descriptor, &mut slot) => {
+            Ok(()) if !build(&mut system.partitions[index], index, &mut slot) => {
                 Some("its address space does not fit the TLB")
             }
-            Ok(()) => para_virtualize(system, index, &descriptor, &mut slot),
+            Ok(()) => para_virtualize(system, index, &mut slot),
         };
         match refused {
             Some(reason) => {
