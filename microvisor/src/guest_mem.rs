@@ -130,48 +130,118 @@ pub fn physical_bytes(partition: &Partition, address: u32, length: u32) -> Optio
     Some(Box::leak((0..length).map(|offset| crate::arch::host::read_byte(real + offset)).collect::<Vec<u8>>().into_boxed_slice()))
 }
 
-/// Reloads the partition's memory from the pristine image copy at real address `copy` (`bytes`
-/// long, laid out as `irfm::image::image_copy` says): each segment's file bytes copied, the rest
-/// of its memory zeroed. `false` if the copy is not where the packer puts copies or a segment does
-/// not fit the partition (nothing is written then).
-pub fn reload(partition: &Partition, copy: u32, bytes: u32) -> bool {
+/// Where loading a partition's image again from its pristine copy stands (`health::boot_again`):
+/// the next segment header of the copy, and the next byte of that segment's memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reload {
+    /// Real address of the segment header (address, file bytes, memory bytes, then the file bytes).
+    pub at: u32,
+    /// Bytes of the segment's memory done.
+    pub offset: u32,
+}
+
+/// The segment header at real address `at` of the copy ending at `end`: (guest address, file
+/// bytes, memory bytes, real address of the file bytes, of the next header), if it is whole and
+/// the segment fits the partition's memory.
+fn segment(partition: &Partition, at: u32, end: u32) -> Option<(u32, u32, u32, u32, u32)> {
+    if end.checked_sub(at)? < 12 {
+        return None;
+    }
+    let (address, file, memory) = (read_real(at), read_real(at + 4), read_real(at + 8));
+    let data = at + 12;
+    let next = data.checked_add((file.checked_add(3)?) & !3)?;
+    let fits = file <= memory && address % 4 == 0 && address.checked_add(memory)? <= partition.size && next <= end;
+    fits.then_some((address, file, memory, data, next))
+}
+
+/// Checks the pristine image copy at real address `copy` (`bytes` long, laid out as
+/// `irfm::image::image_copy` says) before any of it is written: where loading it starts, or
+/// `None` if the copy is not where the packer puts copies or a segment does not fit the partition.
+pub fn check_copy(partition: &Partition, copy: u32, bytes: u32) -> Option<Reload> {
     use irfm::image::{CHANNEL_PAGES, IMAGE_COPIES};
-    let Some(end) = copy.checked_add(bytes) else { return false };
+    let end = copy.checked_add(bytes)?;
     if bytes == 0 || copy < IMAGE_COPIES || end > CHANNEL_PAGES || copy % 4 != 0 {
-        return false;
+        return None;
     }
-    // Two passes: check every segment header, then copy.
-    for write in [false, true] {
-        let mut at = copy;
-        while at < end {
-            if end - at < 12 {
-                return false;
+    let mut at = copy;
+    while at < end {
+        at = segment(partition, at, end)?.4;
+    }
+    Some(Reload { at: copy, offset: 0 })
+}
+
+/// Loads up to `words` more words of the checked copy ending at real address `end` into the
+/// partition's memory from `from` on: each segment's file bytes copied, the rest of its memory
+/// zeroed, every data cache line written back (the guest may fetch them). The word at guest
+/// address `held` is not written but given to `held_word`. Where the next call goes on, or `None`
+/// once the whole copy is loaded.
+pub fn reload_step(partition: &Partition, from: Reload, end: u32, words: u32, held: u32, held_word: &mut u32) -> Option<Reload> {
+    let Reload { mut at, mut offset } = from;
+    let mut left = words;
+    while let Some((address, file, memory, data, next)) = segment(partition, at, end) {
+        let base = partition.real_base + address;
+        while offset < memory {
+            if left == 0 {
+                return Some(Reload { at, offset });
             }
-            let (address, file, memory) = (read_real(at), read_real(at + 4), read_real(at + 8));
-            let data = at + 12;
-            let padded = (file + 3) & !3;
-            let fits = file <= memory
-                && address % 4 == 0
-                && address.checked_add(memory).is_some_and(|last| last <= partition.size)
-                && data.checked_add(padded).is_some_and(|after| after <= end);
-            if !fits {
-                return false;
+            let word = if offset < file { read_real(data + offset) } else { 0 };
+            // The last file word may run into the zero fill: keep only the file's bytes.
+            let word = if offset + 4 > file && offset < file { word & !(u32::MAX >> (8 * (file - offset))) } else { word };
+            if address + offset == held {
+                *held_word = word;
+            } else {
+                write_real(base + offset, word);
             }
-            if write {
-                let base = partition.real_base + address;
-                for offset in (0..memory).step_by(4) {
-                    let word = if offset < padded { read_real(data + offset) } else { 0 };
-                    // The last file word may run into the zero fill: keep only the file's bytes.
-                    let word = if offset + 4 > file && offset < file {
-                        word & !(u32::MAX >> (8 * (file - offset)))
-                    } else {
-                        word
-                    };
-                    write_real(base + offset, word);
-                }
+            if offset & 28 == 28 || offset + 4 >= memory {
+                crate::arch::ppc405::cache::flush_data_line(base + offset);
             }
-            at = data + padded;
+            (offset, left) = (offset + 4, left - 1);
         }
+        (at, offset) = (next, 0);
     }
-    true
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arch::host;
+    use irfm::image::IMAGE_COPIES;
+
+    /// A copy of two segments: 6 file bytes in 16 at 0x4000, 8 in 8 at 0x100.
+    fn copy() -> u32 {
+        let words = [0x4000, 6, 16, 0x1122_3344, 0x5566_7788, 0x100, 8, 8, 0xaaaa_aaaa, 0xbbbb_bbbb];
+        for (i, word) in words.into_iter().enumerate() {
+            host::write_word(IMAGE_COPIES + 4 * i as u32, word);
+        }
+        4 * words.len() as u32
+    }
+
+    #[test]
+    fn a_copy_loads_a_few_words_at_a_time_and_holds_back_one() {
+        let p = Partition { real_base: 16 << 20, size: 16 << 20, ..Partition::EMPTY };
+        let bytes = copy();
+        for offset in (0..16).step_by(4) {
+            host::write_word(p.real_base + 0x4000 + offset, 0xffff_ffff);
+        }
+        let mut step = check_copy(&p, IMAGE_COPIES, bytes);
+        let (mut held, mut steps) = (0xdead_beef, 0);
+        while let Some(from) = step {
+            step = reload_step(&p, from, IMAGE_COPIES + bytes, 3, 0x4004, &mut held);
+            steps += 1;
+        }
+        assert_eq!(steps, 2);
+        let word = |address: u32| host::read_word(p.real_base + address);
+        // The partial file word keeps only the file's two bytes; the zero fill follows.
+        assert_eq!((word(0x4000), held, word(0x4008), word(0x400c)), (0x1122_3344, 0x5566_0000, 0, 0));
+        assert_eq!(word(0x4004), 0xffff_ffff, "the held word was written");
+        assert_eq!((word(0x100), word(0x104)), (0xaaaa_aaaa, 0xbbbb_bbbb));
+    }
+
+    #[test]
+    fn a_copy_with_a_segment_outside_the_partition_is_refused_before_anything_is_written() {
+        let p = Partition { real_base: 16 << 20, size: 0x4008, ..Partition::EMPTY };
+        assert_eq!(check_copy(&p, IMAGE_COPIES, copy()), None);
+        assert_eq!(check_copy(&p, IMAGE_COPIES - 4, 8), None);
+    }
 }

@@ -90,25 +90,79 @@ pub fn restart(system: &mut System, index: usize) {
     boot_again(system, index);
 }
 
+/// Words of a partition's image loaded again per turn ([`go_on_loading`]): 4 KiB, about 4,500
+/// ticks, the longest the loading keeps interrupts waiting.
+const LOAD_WORDS: u32 = 1024;
+/// A branch to itself (`b .`), where the guest waits while its image is loaded again.
+const BRANCH_TO_SELF: u32 = 0x4800_0000;
+
 /// Loads partition `index`'s image again from its pristine copy and starts its guest as at boot (a
 /// restart, a system reset). The packer always keeps the copy and the microvisor checked the table
 /// at boot, so this fails only if that memory was corrupted: the partition is then halted.
+///
+/// The loading is the partition's own time, so an image of megabytes reset over and over delays no
+/// other partition: the guest is put in its boot state at once, but its entry word is a branch to
+/// itself until the image is loaded, [`LOAD_WORDS`] at a time whenever the partition is about to
+/// run (`trap::resume`), the real PIT bringing the microvisor back at once while it loads
+/// (`vtimer::program`). Between two steps the other partitions' interrupts and the schedule go on.
 pub fn boot_again(system: &mut System, index: usize) -> bool {
     let partition = &system.partitions[index];
-    let (copy, bytes) = (partition.descriptor.image_copy, partition.descriptor.image_bytes);
-    if crate::guest_mem::reload(partition, copy, bytes) {
-        start_guest(system, index);
-        true
-    } else {
+    let (copy, bytes, entry) = (partition.descriptor.image_copy, partition.descriptor.image_bytes, partition.descriptor.entry);
+    let Some(start) = crate::guest_mem::check_copy(partition, copy, bytes) else {
         console::report(index, "no pristine image to start again from", partition.vcpu.pc);
         halt(system, index);
-        false
+        return false;
+    };
+    prepare_guest(system, index);
+    let partition = &mut system.partitions[index];
+    // A word no segment covers keeps what memory holds, as natively.
+    partition.entry_word = crate::guest_mem::read_physical_word(partition, entry).unwrap_or(0);
+    write_instruction(partition, entry, BRANCH_TO_SELF);
+    partition.loading = Some(start);
+    system.timers_due = true;
+    true
+}
+
+/// Writes an instruction word into the partition's memory at guest physical `address`, where it
+/// may fetch it next.
+fn write_instruction(partition: &crate::system::Partition, address: u32, word: u32) {
+    if let Some(real) = crate::guest_mem::write_physical_word(partition, address, word) {
+        crate::arch::ppc405::cache::sync_instruction_line(real);
+    }
+}
+
+/// Partition `index` is about to run: if its image is being loaded again, one more step of it, and
+/// once all of it is in, its entry word and (pre-virtualized) its patching.
+pub fn go_on_loading(system: &mut System, index: usize) {
+    let partition = &mut system.partitions[index];
+    let Some(from) = partition.loading else { return };
+    let descriptor = &partition.descriptor;
+    let (end, entry) = (descriptor.image_copy + descriptor.image_bytes, descriptor.entry);
+    let mut entry_word = partition.entry_word;
+    partition.loading = crate::guest_mem::reload_step(partition, from, end, LOAD_WORDS, entry, &mut entry_word);
+    partition.entry_word = entry_word;
+    if partition.loading.is_none() {
+        crate::arch::ppc405::cache::invalidate_instruction_cache();
+        write_instruction(partition, entry, entry_word);
+        #[cfg(feature = "previrt")]
+        if partition.mode == Mode::Previrt {
+            pre_virtualize(partition, index);
+        }
     }
 }
 
 /// Puts partition `index`'s guest in the state QEMU's `-kernel` boot leaves a 405 in, with its
-/// memory as loaded: at boot, and after a restart.
+/// memory as loaded (at boot), and pre-virtualizes it if it is to be.
 pub fn start_guest(system: &mut System, index: usize) {
+    prepare_guest(system, index);
+    #[cfg(feature = "previrt")]
+    if system.partitions[index].mode == Mode::Previrt {
+        pre_virtualize(&mut system.partitions[index], index);
+    }
+}
+
+/// Puts partition `index`'s guest in the state QEMU's `-kernel` boot leaves a 405 in.
+fn prepare_guest(system: &mut System, index: usize) {
     let partition = &mut system.partitions[index];
     let descriptor = partition.descriptor;
     // QEMU's -kernel boot passes a board-information block in r3 at 16 MiB − 0x80 (or the end of a
@@ -139,11 +193,8 @@ pub fn start_guest(system: &mut System, index: usize) {
         partition.budget_left = descriptor.budget;
         partition.period_start = crate::arch::ppc405::spr::time_base_lower();
     }
-    #[cfg(feature = "previrt")]
-    if partition.mode == Mode::Previrt {
-        pre_virtualize(partition, index);
-    }
     let _ = Mode::Full;
+    partition.loading = None;
     partition.state = State::Runnable;
     #[cfg(feature = "irfm")]
     {

@@ -50,6 +50,10 @@ pub struct Partition {
     pub line: crate::console::LineBuffer,
     /// Times the health monitor restarted it (against `Health::max_restarts`).
     pub restarts: u8,
+    /// While its image is loaded again (`health::boot_again`): how far the loading is.
+    pub loading: Option<crate::guest_mem::Reload>,
+    /// While `loading`: what its entry word becomes once loaded (meanwhile a branch to itself).
+    pub entry_word: u32,
     /// Whether it is the system's only partition: then the board's time base is its own to write
     /// (`emulate::spr`); shared by several, it is a wall clock none may move.
     pub alone: bool,
@@ -85,6 +89,8 @@ impl Partition {
         #[cfg(any(feature = "console-mux", feature = "drivers"))]
         line: crate::console::LineBuffer::EMPTY,
         restarts: 0,
+        loading: None,
+        entry_word: 0,
         alone: false,
         #[cfg(feature = "console-mux")]
         uart: [0; 8],

@@ -284,6 +284,13 @@ pub fn program(system: &System, extra: Option<u32>) {
             }
         }
     }
+    // A running partition whose image is being loaded again takes the next step at once
+    // (`health::go_on_loading`).
+    if let crate::system::Next::Partition(current) = system.current {
+        if system.partitions[current].loading.is_some() {
+            ticks = SHORTEST;
+        }
+    }
     real::set_pit(ticks.max(SHORTEST));
 }
 

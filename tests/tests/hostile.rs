@@ -505,6 +505,51 @@ fn dbcr0() -> String {
     "not stopped: DBCR0 reads back from its virtual register; its two system resets restarted it alone".into()
 }
 
+fn reset_storm() -> String {
+    let elf = attacker("reset-storm");
+    // Its boot counter, outside its image.
+    let run = attack("microvisor", &elf, &[(ATTACKER_BASE + 0x00f0_0000, 1)]);
+    assert_not_stopped(&run);
+    let boots = run.memory[0][0];
+    assert!(boots > 2, "{boots} boots: its system resets did not start it again");
+    // Temporal isolation: beside it under a cyclic schedule of 5 ms slots, the PIT interrupts of
+    // `pit-latency` (every 1 ms) wait at most for the attacker's slot to end, however long loading
+    // its image again takes.
+    const SLOT: u32 = 1_666_666;
+    let system = SystemSpec {
+        policy: irfm::image::Policy::Cyclic,
+        slots: vec![(0, SLOT), (1, SLOT)],
+        ..SystemSpec::round_robin(vec![
+            PartitionSpec::full(&image("pit-latency")),
+            PartitionSpec { devices: vec![], ..PartitionSpec::full(&elf) },
+        ])
+    };
+    let packed = system_tests::pack_system_for_test(&image("microvisor-all"), &system);
+    let options = qemu_runner::Options {
+        timeout: Duration::from_secs(120),
+        icount: Some(qemu_runner::ICOUNT_SHIFT),
+        ..qemu_runner::Options::default()
+    };
+    let transcript = qemu_runner::run(&packed, options).unwrap_or_else(|error| panic!("{error}"));
+    let _ = std::fs::remove_file(&packed);
+    let delays: Vec<i64> = transcript
+        .uart0
+        .lines()
+        .filter_map(|line| line.strip_prefix("delays:"))
+        .flat_map(|line| line.split_whitespace().map(|delay| delay.parse::<i64>().expect("a delay")))
+        .collect();
+    assert_eq!(delays.len(), 64, "pit-latency beside the reset storm:\n{}", transcript.uart0);
+    let worst = delays.iter().copied().max().unwrap_or(0);
+    assert!(
+        worst < i64::from(SLOT) + 20_000,
+        "a PIT interrupt of the victim waited {worst} ticks, more than the attacker's {SLOT}-tick slot"
+    );
+    format!(
+        "not stopped: {boots} boots, each loading its 2 MiB again; beside it (cyclic, 5 ms slots) the victim's PIT \
+         interrupts waited at most {worst} ticks, within the attacker's slot"
+    )
+}
+
 fn sler() -> String {
     let run = attack("microvisor", &attacker("sler"), &[]);
     assert_not_stopped(&run);
@@ -838,6 +883,7 @@ const ATTACKS: &[Attack] = &[
     Attack { guest: "dccci", check: dccci },
     Attack { guest: "dcbi-foreign", check: dcbi_foreign },
     Attack { guest: "dbcr0", check: dbcr0 },
+    Attack { guest: "reset-storm", check: reset_storm },
     Attack { guest: "sler", check: sler },
     Attack { guest: "evpr-storm", check: evpr_storm },
     Attack { guest: "pid-zpr", check: pid_zpr },
@@ -987,6 +1033,12 @@ fn dcbi_of_a_foreign_line_stops_the_attacker_alone() {
 #[ignore = "needs QEMU and the PPC405 images: run cargo xtask test"]
 fn a_dbcr0_system_reset_restarts_the_attacker_alone() {
     contained("dbcr0");
+}
+
+#[test]
+#[ignore = "needs QEMU and the PPC405 images: run cargo xtask test"]
+fn a_storm_of_system_resets_loads_the_attackers_image_in_its_own_time() {
+    contained("reset-storm");
 }
 
 #[test]
