@@ -53,11 +53,8 @@ fn no_partition(error: TableError) -> Next {
 /// Builds partition `index` from its descriptor (memory, devices, address space) and starts its
 /// guest; `false` if its address space does not fit the TLB.
 fn build(partition: &mut Partition, index: usize, slot: &mut usize) -> bool {
-    let descriptor = &partition.descriptor;
     partition.index = index as u8;
-    (partition.real_base, partition.size) = (descriptor.real_base, descriptor.size);
-    partition.devices = descriptor.devices;
-    partition.owned_lines = crate::partition::owned_lines(descriptor.devices);
+    partition.owned_lines = crate::partition::owned_lines(partition.descriptor.devices);
     crate::partition::map(partition, index, slot)
 }
 

@@ -47,7 +47,7 @@ pub fn copy_board_info(partition: &Partition, address: u32, from_real: u32, byte
         return false;
     }
     for offset in (0..bytes).step_by(4) {
-        let word = if offset == 4 { partition.size } else { read_real(from_real + offset) };
+        let word = if offset == 4 { partition.size() } else { read_real(from_real + offset) };
         if let Some(real) = partition.real_address(address + offset) {
             write_real(real, word);
         }
@@ -130,15 +130,8 @@ pub fn physical_bytes(partition: &Partition, address: u32, length: u32) -> Optio
     Some(Box::leak((0..length).map(|offset| crate::arch::host::read_byte(real + offset)).collect::<Vec<u8>>().into_boxed_slice()))
 }
 
-/// Where loading a partition's image again from its pristine copy stands (`health::boot_again`):
-/// the next segment header of the copy, and the next byte of that segment's memory.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Reload {
-    /// Real address of the segment header (address, file bytes, memory bytes, then the file bytes).
-    pub at: u32,
-    /// Bytes of the segment's memory done.
-    pub offset: u32,
-}
+/// `Partition::loaded` of a partition whose image is not being loaded again.
+pub const NOT_LOADING: u32 = u32::MAX;
 
 /// The segment header at real address `at` of the copy ending at `end`: (guest address, file
 /// bytes, memory bytes, real address of the file bytes, of the next header), if it is whole and
@@ -150,45 +143,51 @@ fn segment(partition: &Partition, at: u32, end: u32) -> Option<(u32, u32, u32, u
     let (address, file, memory) = (read_real(at), read_real(at + 4), read_real(at + 8));
     let data = at + 12;
     let next = data.checked_add((file.checked_add(3)?) & !3)?;
-    let fits = file <= memory && address % 4 == 0 && address.checked_add(memory)? <= partition.size && next <= end;
+    let fits = file <= memory && address % 4 == 0 && address.checked_add(memory)? <= partition.size() && next <= end;
     fits.then_some((address, file, memory, data, next))
 }
 
-/// Checks the pristine image copy at real address `copy` (`bytes` long, laid out as
-/// `irfm::image::image_copy` says) before any of it is written: where loading it starts, or
-/// `None` if the copy is not where the packer puts copies or a segment does not fit the partition.
-pub fn check_copy(partition: &Partition, copy: u32, bytes: u32) -> Option<Reload> {
+/// Whether the pristine image copy at real address `copy` (`bytes` long, laid out as
+/// `irfm::image::image_copy` says) can be loaded, checked before any of it is written: it is where
+/// the packer puts copies and each segment fits the partition.
+pub fn check_copy(partition: &Partition, copy: u32, bytes: u32) -> bool {
     use irfm::image::{CHANNEL_PAGES, IMAGE_COPIES};
-    let end = copy.checked_add(bytes)?;
+    let Some(end) = copy.checked_add(bytes) else { return false };
     if bytes == 0 || copy < IMAGE_COPIES || end > CHANNEL_PAGES || copy % 4 != 0 {
-        return None;
+        return false;
     }
     let mut at = copy;
     while at < end {
-        at = segment(partition, at, end)?.4;
+        let Some(next) = segment(partition, at, end) else { return false };
+        at = next.4;
     }
-    Some(Reload { at: copy, offset: 0 })
+    true
 }
 
-/// Loads up to `words` more words of the checked copy ending at real address `end` into the
-/// partition's memory from `from` on: each segment's file bytes copied, the rest of its memory
-/// zeroed, every data cache line written back (the guest may fetch them). The word at guest
-/// address `held` is not written but given to `held_word`. Where the next call goes on, or `None`
-/// once the whole copy is loaded.
-pub fn reload_step(partition: &Partition, from: Reload, end: u32, words: u32, held: u32, held_word: &mut u32) -> Option<Reload> {
-    let Reload { mut at, mut offset } = from;
-    let mut left = words;
+/// Loads up to `words` more words of the checked copy from real address `copy` to `end` into the
+/// partition's memory, `done` bytes of its segments' memory being loaded already: each segment's
+/// file bytes copied, the rest of its memory zeroed, every data cache line written back (the guest
+/// may fetch them). The word at guest address `held` is not written but given to `held_word`.
+/// How many bytes are then loaded, or `None` once the whole copy is.
+pub fn reload_step(partition: &Partition, copy: u32, end: u32, done: u32, words: u32, held: u32, held_word: &mut u32) -> Option<u32> {
+    let (mut at, mut offset, mut left) = (copy, done, words);
     while let Some((address, file, memory, data, next)) = segment(partition, at, end) {
-        let base = partition.real_base + address;
+        let base = partition.real_base() + address;
         while offset < memory {
             if left == 0 {
-                return Some(Reload { at, offset });
+                return Some(done + 4 * words);
             }
             let word = if offset < file { read_real(data + offset) } else { 0 };
             // The last file word may run into the zero fill: keep only the file's bytes.
             let word = if offset + 4 > file && offset < file { word & !(u32::MAX >> (8 * (file - offset))) } else { word };
             if address + offset == held {
                 *held_word = word;
+            } else if offset + 4 > memory {
+                // A segment's memory need not end on a word: not a byte past it (it may be the
+                // partition's last, and the next partition's memory follows).
+                for (byte, value) in word.to_be_bytes().into_iter().enumerate().take((memory - offset) as usize) {
+                    write_real_byte(base + offset + byte as u32, value);
+                }
             } else {
                 write_real(base + offset, word);
             }
@@ -197,7 +196,7 @@ pub fn reload_step(partition: &Partition, from: Reload, end: u32, words: u32, he
             }
             (offset, left) = (offset + 4, left - 1);
         }
-        (at, offset) = (next, 0);
+        (at, offset) = (next, offset - memory);
     }
     None
 }
@@ -208,9 +207,9 @@ mod tests {
     use crate::arch::host;
     use irfm::image::IMAGE_COPIES;
 
-    /// A copy of two segments: 6 file bytes in 16 at 0x4000, 8 in 8 at 0x100.
+    /// A copy of two segments: 6 file bytes in 16 at 0x4000, 8 in 6 at 0x100.
     fn copy() -> u32 {
-        let words = [0x4000, 6, 16, 0x1122_3344, 0x5566_7788, 0x100, 8, 8, 0xaaaa_aaaa, 0xbbbb_bbbb];
+        let words = [0x4000, 6, 16, 0x1122_3344, 0x5566_7788, 0x100, 6, 6, 0xaaaa_aaaa, 0xbbbb_0000];
         for (i, word) in words.into_iter().enumerate() {
             host::write_word(IMAGE_COPIES + 4 * i as u32, word);
         }
@@ -219,29 +218,31 @@ mod tests {
 
     #[test]
     fn a_copy_loads_a_few_words_at_a_time_and_holds_back_one() {
-        let p = Partition { real_base: 16 << 20, size: 16 << 20, ..Partition::EMPTY };
+        let p = Partition::with_memory(16 << 20, 16 << 20);
         let bytes = copy();
         for offset in (0..16).step_by(4) {
-            host::write_word(p.real_base + 0x4000 + offset, 0xffff_ffff);
+            host::write_word(p.real_base() + 0x4000 + offset, 0xffff_ffff);
         }
-        let mut step = check_copy(&p, IMAGE_COPIES, bytes);
-        let (mut held, mut steps) = (0xdead_beef, 0);
-        while let Some(from) = step {
-            step = reload_step(&p, from, IMAGE_COPIES + bytes, 3, 0x4004, &mut held);
+        host::write_word(p.real_base() + 0x104, 0xcccc_cccc);
+        assert!(check_copy(&p, IMAGE_COPIES, bytes));
+        let (mut step, mut held, mut steps) = (Some(0), 0xdead_beef, 0);
+        while let Some(done) = step {
+            step = reload_step(&p, IMAGE_COPIES, IMAGE_COPIES + bytes, done, 3, 0x4004, &mut held);
             steps += 1;
         }
         assert_eq!(steps, 2);
-        let word = |address: u32| host::read_word(p.real_base + address);
+        let word = |address: u32| host::read_word(p.real_base() + address);
         // The partial file word keeps only the file's two bytes; the zero fill follows.
         assert_eq!((word(0x4000), held, word(0x4008), word(0x400c)), (0x1122_3344, 0x5566_0000, 0, 0));
         assert_eq!(word(0x4004), 0xffff_ffff, "the held word was written");
-        assert_eq!((word(0x100), word(0x104)), (0xaaaa_aaaa, 0xbbbb_bbbb));
+        // The segment ends mid-word: the bytes after it keep theirs.
+        assert_eq!((word(0x100), word(0x104)), (0xaaaa_aaaa, 0xbbbb_cccc));
     }
 
     #[test]
     fn a_copy_with_a_segment_outside_the_partition_is_refused_before_anything_is_written() {
-        let p = Partition { real_base: 16 << 20, size: 0x4008, ..Partition::EMPTY };
-        assert_eq!(check_copy(&p, IMAGE_COPIES, copy()), None);
-        assert_eq!(check_copy(&p, IMAGE_COPIES - 4, 8), None);
+        let p = Partition::with_memory(16 << 20, 0x4008);
+        assert!(!check_copy(&p, IMAGE_COPIES, copy()));
+        assert!(!check_copy(&p, IMAGE_COPIES - 4, 8));
     }
 }

@@ -108,17 +108,17 @@ const BRANCH_TO_SELF: u32 = 0x4800_0000;
 pub fn boot_again(system: &mut System, index: usize) -> bool {
     let partition = &system.partitions[index];
     let (copy, bytes, entry) = (partition.descriptor.image_copy, partition.descriptor.image_bytes, partition.descriptor.entry);
-    let Some(start) = crate::guest_mem::check_copy(partition, copy, bytes) else {
+    if !crate::guest_mem::check_copy(partition, copy, bytes) {
         console::report(index, "no pristine image to start again from", partition.vcpu.pc);
         halt(system, index);
         return false;
-    };
+    }
     prepare_guest(system, index);
     let partition = &mut system.partitions[index];
     // A word no segment covers keeps what memory holds, as natively.
     partition.entry_word = crate::guest_mem::read_physical_word(partition, entry).unwrap_or(0);
     write_instruction(partition, entry, BRANCH_TO_SELF);
-    partition.loading = Some(start);
+    partition.loaded = 0;
     system.timers_due = true;
     true
 }
@@ -135,13 +135,15 @@ fn write_instruction(partition: &crate::system::Partition, address: u32, word: u
 /// once all of it is in, its entry word and (pre-virtualized) its patching.
 pub fn go_on_loading(system: &mut System, index: usize) {
     let partition = &mut system.partitions[index];
-    let Some(from) = partition.loading else { return };
+    if partition.loaded == crate::guest_mem::NOT_LOADING {
+        return;
+    }
     let descriptor = &partition.descriptor;
-    let (end, entry) = (descriptor.image_copy + descriptor.image_bytes, descriptor.entry);
+    let (copy, entry) = (descriptor.image_copy, descriptor.entry);
     let mut entry_word = partition.entry_word;
-    partition.loading = crate::guest_mem::reload_step(partition, from, end, LOAD_WORDS, entry, &mut entry_word);
-    partition.entry_word = entry_word;
-    if partition.loading.is_none() {
+    let step = crate::guest_mem::reload_step(partition, copy, copy + descriptor.image_bytes, partition.loaded, LOAD_WORDS, entry, &mut entry_word);
+    (partition.loaded, partition.entry_word) = (step.unwrap_or(crate::guest_mem::NOT_LOADING), entry_word);
+    if step.is_none() {
         crate::arch::ppc405::cache::invalidate_instruction_cache();
         write_instruction(partition, entry, entry_word);
         #[cfg(feature = "previrt")]
@@ -194,7 +196,7 @@ fn prepare_guest(system: &mut System, index: usize) {
         partition.period_start = crate::arch::ppc405::spr::time_base_lower();
     }
     let _ = Mode::Full;
-    partition.loading = None;
+    partition.loaded = crate::guest_mem::NOT_LOADING;
     partition.state = State::Runnable;
     #[cfg(feature = "irfm")]
     {

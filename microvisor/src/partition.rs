@@ -48,7 +48,7 @@ pub fn owned_lines(devices: u32) -> u32 {
 pub fn in_granted_window(partition: &Partition, address: u32) -> bool {
     Device::ALL.iter().any(|device| {
         let window = ref405ep::window(*device);
-        partition.devices & (1 << *device as u32) != 0 && address.wrapping_sub(window.base) < window.bytes
+        partition.descriptor.devices & (1 << *device as u32) != 0 && address.wrapping_sub(window.base) < window.bytes
     })
 }
 
@@ -94,14 +94,14 @@ fn map_range(base: u32, real: u32, bytes: u32, attributes: u32, tid: u8, slot: &
 /// Writes partition `index`'s TLB entries from `*slot` on; `false` if the TLB is full.
 pub fn map(partition: &Partition, index: usize, slot: &mut usize) -> bool {
     let tid = tid(index);
-    if !map_range(0, partition.real_base, partition.size, lo::EX | lo::WR | lo::M, tid, slot) {
+    if !map_range(0, partition.real_base(), partition.size(), lo::EX | lo::WR | lo::M, tid, slot) {
         return false;
     }
     let mut mapped: [u32; Device::ALL.len()] = [u32::MAX; Device::ALL.len()];
     for (n, device) in Device::ALL.iter().enumerate() {
         let window = ref405ep::window(*device);
         // Two devices may share a page (UART0 and UART1 do): map it once.
-        if partition.devices & (1 << *device as u32) == 0 || mapped.contains(&window.base) {
+        if partition.descriptor.devices & (1 << *device as u32) == 0 || mapped.contains(&window.base) {
             continue;
         }
         mapped[n] = window.base;
@@ -148,7 +148,9 @@ mod tests {
     use crate::arch::host;
 
     fn partition(devices: u32) -> Partition {
-        Partition { real_base: 16 << 20, size: 16 << 20, devices, ..Partition::EMPTY }
+        let mut partition = Partition::with_memory(16 << 20, 16 << 20);
+        partition.descriptor.devices = devices;
+        partition
     }
 
     #[test]

@@ -25,13 +25,7 @@ pub struct Partition {
     pub vcpu: Vcpu,
     /// Its virtual interrupt controller.
     pub uic: VirtualUic,
-    /// Real address of its memory (guest physical 0).
-    pub real_base: u32,
-    /// Bytes of memory.
-    pub size: u32,
-    /// Devices granted (bits of [`irfm::image::Device`]).
-    pub devices: u32,
-    /// UIC0 lines of those devices (`partition::owned_lines`), computed once at boot.
+    /// UIC0 lines of the devices granted (`partition::owned_lines`), computed once at boot.
     pub owned_lines: u32,
     /// When its watchdog steps next (TBL), while TSR's bookkeeping bit `WATCHDOG_ARMED` is set.
     pub watchdog_next: u32,
@@ -50,8 +44,9 @@ pub struct Partition {
     pub line: crate::console::LineBuffer,
     /// Times the health monitor restarted it (against `Health::max_restarts`).
     pub restarts: u8,
-    /// While its image is loaded again (`health::boot_again`): how far the loading is.
-    pub loading: Option<crate::guest_mem::Reload>,
+    /// While its image is loaded again (`health::boot_again`): bytes of its segments loaded so far
+    /// (`guest_mem::NOT_LOADING` otherwise).
+    pub loaded: u32,
     /// While `loading`: what its entry word becomes once loaded (meanwhile a branch to itself).
     pub entry_word: u32,
     /// Whether it is the system's only partition: then the board's time base is its own to write
@@ -77,9 +72,6 @@ impl Partition {
     pub const EMPTY: Partition = Partition {
         vcpu: Vcpu::ZERO,
         uic: VirtualUic::RESET,
-        real_base: 0,
-        size: 0,
-        devices: 0,
         owned_lines: 0,
         watchdog_next: 0,
         dcr_index: [0; 2],
@@ -89,7 +81,7 @@ impl Partition {
         #[cfg(any(feature = "console-mux", feature = "drivers"))]
         line: crate::console::LineBuffer::EMPTY,
         restarts: 0,
-        loading: None,
+        loaded: crate::guest_mem::NOT_LOADING,
         entry_word: 0,
         alone: false,
         #[cfg(feature = "console-mux")]
@@ -102,9 +94,28 @@ impl Partition {
         tlb: crate::address_space::Tlb::EMPTY,
     };
 
+    /// Real address of its memory (guest physical 0).
+    pub const fn real_base(&self) -> u32 {
+        self.descriptor.real_base
+    }
+
+    /// Bytes of memory.
+    pub const fn size(&self) -> u32 {
+        self.descriptor.size
+    }
+
     /// The real address of guest physical `address`, if it is in this partition's memory.
     pub fn real_address(&self, address: u32) -> Option<u32> {
-        (address < self.size).then(|| self.real_base + address)
+        (address < self.size()).then(|| self.real_base() + address)
+    }
+
+    /// A partition of `size` bytes at real address `real_base`, for tests.
+    #[cfg(test)]
+    pub fn with_memory(real_base: u32, size: u32) -> Partition {
+        Partition {
+            descriptor: irfm::image::PartitionDescriptor { real_base, size, ..irfm::image::ZERO_DESCRIPTOR },
+            ..Partition::EMPTY
+        }
     }
 }
 

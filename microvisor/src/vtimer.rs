@@ -287,7 +287,7 @@ pub fn program(system: &System, extra: Option<u32>) {
     // A running partition whose image is being loaded again takes the next step at once
     // (`health::go_on_loading`).
     if let crate::system::Next::Partition(current) = system.current {
-        if system.partitions[current].loading.is_some() {
+        if system.partitions[current].loaded != crate::guest_mem::NOT_LOADING {
             ticks = SHORTEST;
         }
     }

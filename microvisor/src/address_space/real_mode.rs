@@ -83,7 +83,8 @@ mod tests {
 
     #[test]
     fn data_outside_memory_and_grants_is_refused() {
-        let p = Partition { real_base: 16 << 20, size: 16 << 20, devices: 1 << Device::Uart0 as u32, ..Partition::EMPTY };
+        let mut p = Partition::with_memory(16 << 20, 16 << 20);
+        p.descriptor.devices = 1 << Device::Uart0 as u32;
         assert_eq!(translate_data(&p, 0x100, false), Ok((16 << 20) + 0x100));
         assert_eq!(translate_data(&p, 0xef60_0305, true), Ok(0xef60_0305));
         assert_eq!(

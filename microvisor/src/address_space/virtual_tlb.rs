@@ -453,7 +453,7 @@ fn shadow_precise(system: &mut System, index: usize, address: u32, real: u32, en
     let (fetch, store) = (reaches(Access::Fetch), reaches(Access::Store));
     let guest_attributes = entry.map_or(0, |entry| partition.tlb.lo[entry] & (lo::W | lo::I | lo::M | lo::G));
     // A granted device window, not the partition's memory: guarded and cache-inhibited, always.
-    let device = if real.wrapping_sub(partition.real_base) >= partition.size { lo::I | lo::G } else { 0 };
+    let device = if real.wrapping_sub(partition.real_base()) >= partition.size() { lo::I | lo::G } else { 0 };
     let shadow = Entry {
         hi: (address & !0xfff) | (hi::SIZE_4K << hi::SIZE_SHIFT) | hi::V,
         lo: page
@@ -503,7 +503,7 @@ mod tests {
     use super::*;
 
     fn partition() -> Partition {
-        let mut p = Partition { real_base: 16 << 20, size: 16 << 20, index: 0, ..Partition::EMPTY };
+        let mut p = Partition { index: 0, ..Partition::with_memory(16 << 20, 16 << 20) };
         // Entry 3: EA 0x1000_0000 → guest physical 0x0010_0000, 16 KiB, zone 1, EX|WR; TID 5.
         p.tlb.hi[3] = 0x1000_0000 | (2 << hi::SIZE_SHIFT) | hi::V;
         p.tlb.lo[3] = 0x0010_0000 | lo::EX | lo::WR | (1 << lo::ZSEL_SHIFT);

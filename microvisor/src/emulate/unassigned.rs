@@ -58,7 +58,7 @@ mod tests {
     use super::*;
 
     fn partition() -> Partition {
-        let mut partition = Partition { real_base: 16 << 20, size: 16 << 20, ..Partition::EMPTY };
+        let mut partition = Partition::with_memory(16 << 20, 16 << 20);
         partition.state = crate::system::State::Runnable;
         partition.vcpu.pc = 0x1000;
         partition
