@@ -23,7 +23,7 @@ pub const TABLE_MAGIC: u32 = 0x5041_5254;
 /// First word of the table as the microvisor is linked, before packing: "NONE".
 pub const EMPTY_MAGIC: u32 = 0x4e4f_4e45;
 /// Version of this layout.
-pub const TABLE_VERSION: u32 = 3;
+pub const TABLE_VERSION: u32 = 4;
 /// Partitions a system can have.
 pub const MAX_PARTITIONS: usize = 4;
 /// Slots in a cyclic schedule's major frame.
@@ -61,6 +61,21 @@ pub const IMAGE_COPIES: u32 = 4 << 20;
 /// Where the packer puts the IPCM channels' shared pages (in the microvisor's 16 MiB), one 4 KiB
 /// page each.
 pub const CHANNEL_PAGES: u32 = 12 << 20;
+/// A partition alone has its high memory ([`PartitionDescriptor::high_memory`]) at guest physical
+/// `RAM_BYTES - high_memory` and up, which is real `PARTITION_STRIDE - high_memory` and up: the
+/// part of the microvisor's 16 MiB neither it nor the image copy uses.
+pub const HIGH_MEMORY_OFFSET: u32 = RAM_BYTES - PARTITION_STRIDE;
+
+/// The high memory a partition alone gets when the microvisor's own 16 MiB hold nothing from real
+/// address `used_end` on: from the next MiB to the end of those 16 MiB.
+pub const fn high_memory(used_end: u32) -> u32 {
+    let start = (used_end + (1 << 20) - 1) & !((1 << 20) - 1);
+    if start < PARTITION_STRIDE {
+        PARTITION_STRIDE - start
+    } else {
+        0
+    }
+}
 
 /// A device of the board a partition can be granted (bit `1 << device as u32` in
 /// [`PartitionDescriptor::devices`]). The microvisor's platform module says where each one is.
@@ -199,6 +214,11 @@ pub struct PartitionDescriptor {
     pub name: [u8; 8],
     /// Guest address of its IRFM pages (read-only page; `page::valid_base`), para-virtual modes.
     pub irfm_base: u32,
+    /// A partition alone whose memory reaches the end of RAM (112 MiB): bytes at the top of its
+    /// guest physical space, up to the board's 128 MiB, that are RAM too (see
+    /// [`HIGH_MEMORY_OFFSET`]), so that a guest built for the whole board finds memory where it
+    /// puts its stack; 0 for none. Between its memory and these, nothing.
+    pub high_memory: u32,
 }
 
 /// How the partitions share the processor.
@@ -290,6 +310,7 @@ pub const EMPTY_DESCRIPTOR: PartitionDescriptor = PartitionDescriptor {
     image_bytes: 0,
     name: [0; 8],
     irfm_base: crate::page::RO_PAGE,
+    high_memory: 0,
 };
 
 const EMPTY_CHANNEL: Channel = Channel { ends: [0; 2], page: 0, address: 0 };
@@ -366,6 +387,7 @@ impl SystemTable {
             words[at + 11] = if p.irfm_base == crate::page::RO_PAGE { 0 } else { p.irfm_base };
             words[at + 12] = u32::from_be_bytes([p.name[0], p.name[1], p.name[2], p.name[3]]);
             words[at + 13] = u32::from_be_bytes([p.name[4], p.name[5], p.name[6], p.name[7]]);
+            words[at + 14] = p.high_memory;
         }
         words[SCHEDULE_AT] = self.schedule.policy as u32;
         words[SCHEDULE_AT + 1] = self.schedule.slot_count as u32;
@@ -473,6 +495,7 @@ pub fn descriptor(word: &impl Fn(usize) -> u32, index: usize) -> Result<Partitio
             0 => crate::page::RO_PAGE,
             base => base,
         },
+        high_memory: word(at + 14),
     })
 }
 
@@ -548,6 +571,7 @@ mod tests {
             image_bytes: 0x1234,
             name: *b"rtos\0\0\0\0",
             irfm_base: crate::page::RO_PAGE,
+            high_memory: 11 << 20,
         };
         table.partitions[1] =
             PartitionDescriptor { real_base: 2 * PARTITION_STRIDE, mode: Mode::Previrt, irfm_base: 0xffff_c000, ..table.partitions[0] };

@@ -308,7 +308,14 @@ pub fn pack_system(microvisor: &Path, system: &SystemSpec, output: &Path) -> Res
             image_bytes: copy_bytes,
             name,
             irfm_base: spec.irfm_base,
+            high_memory: 0,
         };
+    }
+    // A partition alone with all the RAM from its slot on also gets what the microvisor's own
+    // 16 MiB hold free above the image copy, at the top of its guest physical space: a guest built
+    // for the whole board may put its stack there.
+    if partitions.len() == 1 && partitions[0].memory == irfm::image::partition_limit(0, 1) {
+        table.partitions[0].high_memory = irfm::image::high_memory(copies_at);
     }
     if system.slots.len() > MAX_SLOTS {
         return Err(error(output, format!("a cyclic schedule has at most {MAX_SLOTS} slots")));

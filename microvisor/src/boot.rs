@@ -22,6 +22,17 @@ fn check(index: usize, count: usize, descriptor: &PartitionDescriptor) -> Result
     if descriptor.entry >= descriptor.size || descriptor.entry & 3 != 0 {
         return Err("entry point outside its memory");
     }
+    let high = descriptor.high_memory;
+    if high != 0 {
+        // Above the microvisor, its stack and the image copy, within its 16 MiB; a partition alone.
+        let start = PARTITION_STRIDE.wrapping_sub(high);
+        let free = descriptor.image_copy.saturating_add(descriptor.image_bytes).max(boot_table::microvisor_end());
+        if count != 1 || high % (4 << 10) != 0 || high > PARTITION_STRIDE || start < free
+            || descriptor.size != image::partition_limit(0, 1)
+        {
+            return Err("high memory over the microvisor's");
+        }
+    }
     if descriptor.devices >> Device::ALL.len() != 0 {
         return Err("unknown device");
     }

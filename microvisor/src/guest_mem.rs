@@ -118,8 +118,11 @@ pub fn write_physical_word(partition: &Partition, address: u32, value: u32) -> O
 /// Used only for the pre-virtualization table, which nothing writes while the slice lives.
 pub fn physical_bytes(partition: &Partition, address: u32, length: u32) -> Option<&'static [u8]> {
     let last = address.checked_add(length.checked_sub(1)?)?;
-    partition.real_address(last)?;
     let real = partition.real_address(address)?;
+    // One stretch of real memory (not across the gap below a partition's high memory).
+    if partition.real_address(last)? != real + (last - address) {
+        return None;
+    }
     #[cfg(target_arch = "powerpc")]
     // SAFETY: the range lies in the partition's memory (checked above), which stays mapped for the
     // microvisor's whole life; callers do not write it while they hold the slice.

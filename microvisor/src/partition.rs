@@ -3,7 +3,8 @@
 //! A guest always runs with the real MSR[PR] = 1 and translation on (`system::GUEST_MSR`); what it
 //! believes to be physical memory is mapped by real TLB entries tagged with its own TID, so even a
 //! guest in (virtual) real mode reaches only its memory and the devices it was granted:
-//! - guest physical `0..size` → real `real_base..real_base + size`, executable and writable;
+//! - guest physical `0..size` → real `real_base..real_base + size`, executable and writable, and
+//!   for a partition alone its high memory at the top of the board's RAM (`irfm::image::HIGH_MEMORY_OFFSET`);
 //! - each granted device's window → the same real addresses, guarded and cache-inhibited, not
 //!   executable.
 //!
@@ -97,6 +98,11 @@ pub fn map(partition: &Partition, index: usize, slot: &mut usize) -> bool {
     if !map_range(0, partition.real_base(), partition.size(), lo::EX | lo::WR | lo::M, tid, slot) {
         return false;
     }
+    let high = partition.descriptor.high_memory;
+    let at = irfm::image::RAM_BYTES - high;
+    if high != 0 && !map_range(at, at - irfm::image::HIGH_MEMORY_OFFSET, high, lo::EX | lo::WR | lo::M, tid, slot) {
+        return false;
+    }
     let mut mapped: [u32; Device::ALL.len()] = [u32::MAX; Device::ALL.len()];
     for (n, device) in Device::ALL.iter().enumerate() {
         let window = ref405ep::window(*device);
@@ -163,6 +169,29 @@ mod tests {
             assert_eq!(m.tlb[3], Entry { hi: (7 << 7) | hi::V, lo: (16 << 20) | lo::EX | lo::WR | lo::M, tid: 2 });
             assert_eq!(m.tlb[4].hi, 0xef60_0000 | (1 << 7) | hi::V);
             assert_eq!(m.tlb[4].lo, 0xef60_0000 | lo::WR | lo::I | lo::G);
+        });
+    }
+
+    #[test]
+    fn a_partition_alone_has_its_high_memory_at_the_top_of_ram_over_the_microvisors_free_megabytes() {
+        let mut p = Partition::with_memory(16 << 20, 112 << 20);
+        p.descriptor.high_memory = 11 << 20;
+        // Guest 112 MiB .. 117 MiB: nothing; 117 MiB .. 128 MiB: real 5 MiB .. 16 MiB.
+        assert_eq!(p.real_address((112 << 20) - 4), Some((128 << 20) - 4));
+        assert_eq!(p.real_address(112 << 20), None);
+        assert_eq!(p.real_address((117 << 20) - 4), None);
+        assert_eq!(p.real_address(117 << 20), Some(5 << 20));
+        assert_eq!(p.real_address((128 << 20) - 4), Some((16 << 20) - 4));
+        assert_eq!(p.real_address(128 << 20), None);
+        assert!(p.owns_real(5 << 20) && p.owns_real((16 << 20) - 1) && !p.owns_real((5 << 20) - 1));
+        assert_eq!(crate::guest_mem::physical_bytes(&p, (112 << 20) - 4, 8), None, "across the gap");
+        let mut slot = 0;
+        assert!(map(&p, 0, &mut slot));
+        // 112 MiB in 16 MiB pages, then 5..8 MiB in 1 MiB pages and 8..16 MiB in 4 MiB pages.
+        assert_eq!(slot, 7 + 3 + 2);
+        host::with(|m| {
+            assert_eq!(m.tlb[7], Entry { hi: (117 << 20) | (5 << 7) | hi::V, lo: (5 << 20) | lo::EX | lo::WR | lo::M, tid: 1 });
+            assert_eq!(m.tlb[11], Entry { hi: (124 << 20) | (6 << 7) | hi::V, lo: (12 << 20) | lo::EX | lo::WR | lo::M, tid: 1 });
         });
     }
 

@@ -104,9 +104,22 @@ impl Partition {
         self.descriptor.size
     }
 
-    /// The real address of guest physical `address`, if it is in this partition's memory.
+    /// The real address of guest physical `address`, if it is in this partition's memory: its
+    /// memory from guest physical 0, or its high memory at the top of the board's RAM (a partition
+    /// alone, `irfm::image::HIGH_MEMORY_OFFSET`).
     pub fn real_address(&self, address: u32) -> Option<u32> {
-        (address < self.size()).then(|| self.real_base() + address)
+        if address < self.size() {
+            return Some(self.real_base() + address);
+        }
+        let high = self.descriptor.high_memory;
+        (address.wrapping_sub(irfm::image::RAM_BYTES - high) < high).then(|| address - irfm::image::HIGH_MEMORY_OFFSET)
+    }
+
+    /// Whether real address `real` is memory of this partition (not a device it was granted).
+    pub fn owns_real(&self, real: u32) -> bool {
+        let high = self.descriptor.high_memory;
+        real.wrapping_sub(self.real_base()) < self.size()
+            || real.wrapping_sub(irfm::image::PARTITION_STRIDE - high) < high
     }
 
     /// A partition of `size` bytes at real address `real_base`, for tests.

@@ -65,15 +65,18 @@ fn a_guest_starts_with_the_registers_sprs_and_dcrs_it_has_natively() {
 
 #[test]
 #[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
-fn a_guest_alone_may_use_112_mib_as_natively() {
+fn a_guest_alone_may_use_112_mib_and_the_top_of_ram_as_natively() {
     let native = boot(&image("big-memory"));
     let alone = system_image::PartitionSpec {
         memory: irfm::image::partition_limit(0, 1),
         ..system_image::PartitionSpec::full(image("big-memory"))
     };
-    let virtualized = system_tests::boot_system(&system_tests::microvisor(), &[alone]);
     assert!(native.uart0.contains("word at 111 MiB = 0x6f6f6f6f"), "{}", native.uart0);
-    assert_eq!(virtualized.uart0, native.uart0);
+    assert!(native.uart0.contains("last word of the 128 MiB = 0x1a57f00d"), "{}", native.uart0);
+    for microvisor in [system_tests::microvisor(), image("microvisor-all")] {
+        let virtualized = system_tests::boot_system(&microvisor, &[alone.clone()]);
+        assert_eq!(virtualized.uart0, native.uart0, "{}", microvisor.display());
+    }
 }
 
 #[test]

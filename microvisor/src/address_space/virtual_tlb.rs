@@ -453,7 +453,7 @@ fn shadow_precise(system: &mut System, index: usize, address: u32, real: u32, en
     let (fetch, store) = (reaches(Access::Fetch), reaches(Access::Store));
     let guest_attributes = entry.map_or(0, |entry| partition.tlb.lo[entry] & (lo::W | lo::I | lo::M | lo::G));
     // A granted device window, not the partition's memory: guarded and cache-inhibited, always.
-    let device = if real.wrapping_sub(partition.real_base()) >= partition.size() { lo::I | lo::G } else { 0 };
+    let device = if partition.owns_real(real) { 0 } else { lo::I | lo::G };
     let shadow = Entry {
         hi: (address & !0xfff) | (hi::SIZE_4K << hi::SIZE_SHIFT) | hi::V,
         lo: page

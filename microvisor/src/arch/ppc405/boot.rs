@@ -15,6 +15,21 @@ static PARTITION_TABLE: [u32; TABLE_WORDS] = image::empty_table_words();
 #[link_section = ".rodata.features"]
 static MICROVISOR_FEATURES: u32 = crate::FEATURES;
 
+/// The first real address past the microvisor (its stack is last: `linker/microvisor.ld`).
+pub fn microvisor_end() -> u32 {
+    #[cfg(target_arch = "powerpc")]
+    {
+        extern "C" {
+            static __stack_top: u8;
+        }
+        core::ptr::addr_of!(__stack_top) as usize as u32
+    }
+    #[cfg(not(target_arch = "powerpc"))]
+    {
+        1 << 20
+    }
+}
+
 /// Word `index` of the packed table (0 past its end).
 pub fn table_word(index: usize) -> u32 {
     if index >= TABLE_WORDS {
