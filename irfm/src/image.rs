@@ -56,8 +56,9 @@ pub const fn partition_limit(index: usize, count: usize) -> u32 {
         PARTITION_STRIDE
     }
 }
-/// Where the packer puts the pristine copies of the guest images (in the microvisor's 16 MiB).
-pub const IMAGE_COPIES: u32 = 4 << 20;
+/// Where the packer puts the pristine copies of the guest images (in the microvisor's 16 MiB, above
+/// the microvisor itself: `linker/microvisor.ld` checks it ends below).
+pub const IMAGE_COPIES: u32 = 1 << 20;
 /// Where the packer puts the IPCM channels' shared pages (in the microvisor's 16 MiB), one 4 KiB
 /// page each.
 pub const CHANNEL_PAGES: u32 = 12 << 20;

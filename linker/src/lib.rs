@@ -282,7 +282,7 @@ pub fn pack_system(microvisor: &Path, system: &SystemSpec, output: &Path) -> Res
         }
         let copy = image_copy(&guest_segments);
         if u64::from(copies_at) + copy.len() as u64 > u64::from(CHANNEL_PAGES) {
-            return Err(error(&spec.image, "the guest images are too large to keep pristine copies (8 MiB in all)"));
+            return Err(error(&spec.image, "the guest images are too large to keep pristine copies (11 MiB in all)"));
         }
         segments.extend(guest_segments.into_iter().map(|segment| Segment { address: real_base + segment.address, ..segment }));
         let copy_address = copies_at;

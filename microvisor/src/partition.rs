@@ -187,7 +187,7 @@ mod tests {
         assert_eq!(crate::guest_mem::physical_bytes(&p, (112 << 20) - 4, 8), None, "across the gap");
         let mut slot = 0;
         assert!(map(&p, 0, &mut slot));
-        // 112 MiB in 16 MiB pages, then 5..8 MiB in 1 MiB pages and 8..16 MiB in 4 MiB pages.
+        // 112 MiB in 16 MiB pages, then real 5..8 MiB in 1 MiB pages and 8..16 MiB in 4 MiB pages.
         assert_eq!(slot, 7 + 3 + 2);
         host::with(|m| {
             assert_eq!(m.tlb[7], Entry { hi: (117 << 20) | (5 << 7) | hi::V, lo: (5 << 20) | lo::EX | lo::WR | lo::M, tid: 1 });
