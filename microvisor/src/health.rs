@@ -132,7 +132,9 @@ fn write_instruction(partition: &crate::system::Partition, address: u32, word: u
 }
 
 /// Partition `index` is about to run: if its image is being loaded again, one more step of it, and
-/// once all of it is in, its entry word and (pre-virtualized) its patching.
+/// once all of it is in, its entry word and (pre-virtualized) its patching. Out of line: every
+/// return to a guest passes where it is called, and rarely calls it.
+#[inline(never)]
 pub fn go_on_loading(system: &mut System, index: usize) {
     let partition = &mut system.partitions[index];
     if partition.loaded == crate::guest_mem::NOT_LOADING {

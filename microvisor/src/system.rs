@@ -107,10 +107,18 @@ impl Partition {
     /// The real address of guest physical `address`, if it is in this partition's memory: its
     /// memory from guest physical 0, or its high memory at the top of the board's RAM (a partition
     /// alone, `irfm::image::HIGH_MEMORY_OFFSET`).
+    #[inline(always)]
     pub fn real_address(&self, address: u32) -> Option<u32> {
         if address < self.size() {
             return Some(self.real_base() + address);
         }
+        self.high_real_address(address)
+    }
+
+    /// [`Partition::real_address`] past its memory from guest physical 0: in its high memory, if
+    /// any. Out of line: the trap paths (fetching the trapping instruction) rarely come here.
+    #[inline(never)]
+    fn high_real_address(&self, address: u32) -> Option<u32> {
         let high = self.descriptor.high_memory;
         (address.wrapping_sub(irfm::image::RAM_BYTES - high) < high).then(|| address - irfm::image::HIGH_MEMORY_OFFSET)
     }

@@ -250,7 +250,9 @@ pub fn resume(system: &mut System) -> Next {
     }
     let next = crate::sched::decide(system, timers_advanced);
     if let Next::Partition(index) = next {
-        crate::health::go_on_loading(system, index);
+        if system.partitions[index].loaded != crate::guest_mem::NOT_LOADING {
+            crate::health::go_on_loading(system, index);
+        }
         let partition = &mut system.partitions[index];
         // At most two: a non-critical interrupt, then a critical one that preempts its handler.
         for _ in 0..2 {

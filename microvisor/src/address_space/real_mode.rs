@@ -38,7 +38,9 @@ pub fn translate_data(partition: &Partition, address: u32, store: bool) -> Resul
     Err(Outcome::Stop(Fault::OutsideMemory { address }))
 }
 
-/// The real address of the guest instruction at effective address `address`.
+/// The real address of the guest instruction at effective address `address`. Inline: every
+/// trapped instruction is fetched through it.
+#[inline(always)]
 pub fn translate_fetch(partition: &Partition, address: u32) -> Option<u32> {
     partition.real_address(address)
 }
