@@ -18,7 +18,12 @@ static uint32_t checksum(uint32_t first_mib, uint32_t end_mib)
 
 int main(void)
 {
-    puts_uart0("checksum of 111 words, 1 MiB apart = ");
+    /* RAM the boot left alone reads 0, up to the end of the 128 MiB. */
+    puts_uart0("words at 128 MiB - 0x80 before any write = ");
+    print_hex(*(volatile uint32_t *)((128u << 20) - 0x80));
+    puts_uart0(" ");
+    print_hex(*(volatile uint32_t *)((128u << 20) - 0x7c));
+    puts_uart0("\nchecksum of 111 words, 1 MiB apart = ");
     print_hex(checksum(1, 112));
     puts_uart0("\nword at 111 MiB = ");
     print_hex(*(volatile uint32_t *)(111u << 20));

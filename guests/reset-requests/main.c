@@ -15,6 +15,9 @@ enum { SPRG0 = 272, SPRG4_WRITE = 276, SPRG4 = 260, ZPR = 944, PID = 945, CCR0 =
 
 /* Outside the image (the guest's memory is 16 MiB): the boot count survives a system reset. */
 #define BOOTS (*(volatile uint32_t *)0x00700000)
+/* The first word of the board-information block QEMU's boot leaves at 16 MiB - 0x80 (r3): set at
+   the first boot, it keeps its value through every reset (QEMU writes the block once). */
+#define BOARD_INFO_WORD (*(volatile uint32_t *)0x00ffff80)
 /* Where the shared vectors saved the interrupted GPRs. */
 #define SAVED_GPR(n) (((volatile uint32_t *)0x3000)[n])
 
@@ -74,6 +77,7 @@ static void print_state(void)
     show("iccr", MFSPR(ICCR));
     show("uic-er", uic_er());
     show("data", data_word);
+    show("board-info", BOARD_INFO_WORD);
     puts_uart0("\n");
     if (reset_uses_tlb) {
         uint32_t hi, lo, index = 5;
@@ -150,6 +154,7 @@ static void next_stage(void)
 {
     uint32_t boots = BOOTS;
     BOOTS = boots + 1;
+    BOARD_INFO_WORD = 0xb0a7d000 + boots;
     if (boots == 0)
         request(0x10000000); /* core */
     else if (boots == 1)

@@ -40,16 +40,24 @@ pub fn fetch(partition: &Partition, address: u32) -> Option<u32> {
 }
 
 /// Copies QEMU's board-information block into the partition's memory at guest `address`, with its
-/// memory size (second word) set to the partition's. Returns `false` if it does not fit.
+/// memory size (second word) set to the partition's: the end of its memory, or with high memory the
+/// board's 128 MiB, as natively. QEMU's block itself is zeroed if it lies in the partition's high
+/// memory, which natively is RAM the boot left zero. Returns `false` if it does not fit.
 pub fn copy_board_info(partition: &Partition, address: u32, from_real: u32, bytes: u32) -> bool {
     let Some(last) = address.checked_add(bytes - 4) else { return false };
     if address & 3 != 0 || partition.real_address(last).is_none() {
         return false;
     }
+    let memory = if partition.descriptor.high_memory != 0 { irfm::image::RAM_BYTES } else { partition.size() };
     for offset in (0..bytes).step_by(4) {
-        let word = if offset == 4 { partition.size() } else { read_real(from_real + offset) };
+        let word = if offset == 4 { memory } else { read_real(from_real + offset) };
         if let Some(real) = partition.real_address(address + offset) {
             write_real(real, word);
+        }
+    }
+    if partition.owns_real(from_real) {
+        for offset in (0..bytes).step_by(4) {
+            write_real(from_real + offset, 0);
         }
     }
     true

@@ -113,7 +113,7 @@ pub fn boot_again(system: &mut System, index: usize) -> bool {
         halt(system, index);
         return false;
     }
-    prepare_guest(system, index);
+    prepare_guest(system, index, false);
     let partition = &mut system.partitions[index];
     // A word no segment covers keeps what memory holds, as natively.
     partition.entry_word = crate::guest_mem::read_physical_word(partition, entry).unwrap_or(0);
@@ -158,23 +158,28 @@ pub fn go_on_loading(system: &mut System, index: usize) {
 /// Puts partition `index`'s guest in the state QEMU's `-kernel` boot leaves a 405 in, with its
 /// memory as loaded (at boot), and pre-virtualizes it if it is to be.
 pub fn start_guest(system: &mut System, index: usize) {
-    prepare_guest(system, index);
+    prepare_guest(system, index, true);
     #[cfg(feature = "previrt")]
     if system.partitions[index].mode == Mode::Previrt {
         pre_virtualize(&mut system.partitions[index], index);
     }
 }
 
-/// Puts partition `index`'s guest in the state QEMU's `-kernel` boot leaves a 405 in.
-fn prepare_guest(system: &mut System, index: usize) {
+/// Puts partition `index`'s guest in the state QEMU's `-kernel` boot leaves a 405 in; at its first
+/// boot, with its copy of the board-information block.
+fn prepare_guest(system: &mut System, index: usize, first_boot: bool) {
     let partition = &mut system.partitions[index];
     let descriptor = partition.descriptor;
     // QEMU's -kernel boot passes a board-information block in r3 at 16 MiB − 0x80 (or the end of a
-    // smaller memory): give each guest its own copy, at the same place in its memory.
+    // smaller memory): give each guest its own copy, at the same place in its memory. QEMU writes
+    // it once: after a reset the guest finds there what it left.
     let board_info = descriptor.size.min(irfm::image::PARTITION_STRIDE) - ref405ep::BOARD_INFO_BYTES;
-    let copied =
-        crate::guest_mem::copy_board_info(partition, board_info, ref405ep::BOARD_INFO, ref405ep::BOARD_INFO_BYTES);
-    partition.vcpu = Vcpu::at_reset(descriptor.entry, ref405ep::BOOT_STACK, if copied { board_info } else { 0 });
+    let present = if first_boot {
+        crate::guest_mem::copy_board_info(partition, board_info, ref405ep::BOARD_INFO, ref405ep::BOARD_INFO_BYTES)
+    } else {
+        partition.real_address(board_info + ref405ep::BOARD_INFO_BYTES - 4).is_some()
+    };
+    partition.vcpu = Vcpu::at_reset(descriptor.entry, ref405ep::BOOT_STACK, if present { board_info } else { 0 });
     // Its interrupt lines stay off in the real UIC until its guest enables them again.
     partition.uic = crate::vuic::VirtualUic::RESET;
     partition.uic.arm(partition.owned_lines);
