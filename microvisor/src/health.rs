@@ -204,6 +204,7 @@ fn prepare_guest(system: &mut System, index: usize, first_boot: bool) {
     }
     let _ = Mode::Full;
     partition.loaded = crate::guest_mem::NOT_LOADING;
+    partition.reset_pending = false;
     partition.state = State::Runnable;
     #[cfg(feature = "irfm")]
     {

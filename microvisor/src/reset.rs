@@ -7,13 +7,16 @@
 //!   GPRs, CR, LR, CTR and XER keep what they held; memory and devices (the UIC, the timers'
 //!   counting) are untouched. It then fetches at the reset vector 0xFFFFFFFC, where the ref405ep
 //!   has nothing: the guest takes the illegal-instruction program interrupt at 0x700 with SRR0 =
-//!   0xFFFFFFFC (`emulate::unassigned`), as natively. A partition asleep in the wait state stays
-//!   asleep, reset (QEMU does not wake a halted 405 for it: with MSR[EE] now 0 it sleeps for ever).
+//!   0xFFFFFFFC (`emulate::unassigned`), as natively. A partition asleep in the wait state takes it
+//!   only when an interrupt it has enabled wakes it, and then instead of that interrupt: QEMU does
+//!   not wake a halted 405 for a reset, and once an interrupt wakes it, takes the reset at its next
+//!   exit from translated code (the waking interrupt's handler may run a little first; the
+//!   microvisor has no such point to copy). With its interrupts off it sleeps for ever.
 //! - **system reset** (0b11): QEMU resets the board and its `-kernel` boot starts the guest again:
 //!   its image is loaded again (memory outside it keeps its contents) and it starts as at boot
 //!   (`health::start_guest`). Nothing is printed, as natively.
 
-use crate::system::{Next, System};
+use crate::system::{Next, Partition, State, System};
 use crate::vtimer::tsr;
 
 /// Where a 405 fetches its first instruction after a reset.
@@ -53,17 +56,27 @@ pub fn take(system: &mut System, index: usize, kind: Kind) {
 /// taken are dropped.
 const COUNTING: u32 = tsr::PIT_RUNNING | tsr::WATCHDOG_ARMED | tsr::PIT_SKIPS;
 
-/// A core or chip reset of partition `index`'s processor, in place: the GPRs, CR, LR, CTR, XER
-/// stay.
+/// A core or chip reset of partition `index`'s processor; asleep, when it wakes (`trap::wake`).
 fn processor(system: &mut System, index: usize) {
     let partition = &mut system.partitions[index];
+    if partition.state == State::Waiting {
+        partition.reset_pending = true;
+        return;
+    }
+    reset_processor(partition);
+    enter_if_running(system, index);
+}
+
+/// The processor reset itself, in place: the GPRs, CR, LR, CTR, XER stay. (The real registers
+/// that serve the partition directly follow when it next runs: see [`enter_if_running`].)
+pub fn reset_processor(partition: &mut Partition) {
     let vcpu = &mut partition.vcpu;
     vcpu.reset_sprs();
     (vcpu.msr, vcpu.pc, vcpu.evpr, vcpu.pid, vcpu.tcr, vcpu.pending) = (0, VECTOR, 0, 0, 0, 0);
     vcpu.tsr &= COUNTING;
+    partition.reset_pending = false;
     crate::address_space::reset(partition);
     crate::reflect::refresh_pending(partition);
-    enter_if_running(system, index);
 }
 
 /// A system reset of partition `index`: its image loaded again and its guest started as at boot.
@@ -90,7 +103,6 @@ pub fn enter_if_running(system: &System, index: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::system::Partition;
 
     #[test]
     fn dbcr0_rst_and_tcr_wrc_code_the_same_kinds() {
@@ -117,6 +129,26 @@ mod tests {
         assert_eq!((v.gpr[31], v.cr, v.lr), (0x3131, 0x8000_0000, 0x41d0));
         assert_eq!((v.pc, v.msr, v.evpr, v.pid, v.tcr, v.tsr), (VECTOR, 0, 0, 0, 0, tsr::PIT_RUNNING));
         assert_eq!(v.sprs, crate::vcpu::Vcpu::at_reset(0, 0, 0).sprs);
-        let _: &Partition = &system.partitions[0];
+    }
+
+    #[test]
+    fn a_sleeping_processor_takes_its_reset_when_an_interrupt_wakes_it_instead_of_the_interrupt() {
+        use irfm::spr::msr;
+        let mut system = System::new();
+        let p = &mut system.partitions[0];
+        p.state = State::Waiting;
+        p.vcpu.msr = msr::WE | msr::EE;
+        p.vcpu.gpr[31] = 0x3131;
+        take(&mut system, 0, Kind::Processor);
+        let p = &mut system.partitions[0];
+        assert!(p.reset_pending);
+        assert_eq!((p.state, p.vcpu.msr), (State::Waiting, msr::WE | msr::EE), "reset before it woke");
+        // Its PIT expires, enabled: it wakes, reset.
+        p.vcpu.tcr = crate::vtimer::tcr::PIE;
+        p.vcpu.tsr = tsr::PIS | tsr::PIT_RAISED;
+        crate::trap::wake(p);
+        assert_eq!((p.state, p.vcpu.pc, p.vcpu.msr, p.vcpu.gpr[31]), (State::Runnable, VECTOR, 0, 0x3131));
+        assert!(!p.reset_pending);
+        assert_eq!(crate::reflect::deliverable(&p.vcpu), None, "the PIT interrupt is not taken");
     }
 }

@@ -44,6 +44,8 @@ pub struct Partition {
     pub line: crate::console::LineBuffer,
     /// Times the health monitor restarted it (against `Health::max_restarts`).
     pub restarts: u8,
+    /// A core or chip reset came while it slept: it takes it when it wakes (`reset`).
+    pub reset_pending: bool,
     /// While its image is loaded again (`health::boot_again`): bytes of its segments loaded so far
     /// (`guest_mem::NOT_LOADING` otherwise).
     pub loaded: u32,
@@ -81,6 +83,7 @@ impl Partition {
         #[cfg(any(feature = "console-mux", feature = "drivers"))]
         line: crate::console::LineBuffer::EMPTY,
         restarts: 0,
+        reset_pending: false,
         loaded: crate::guest_mem::NOT_LOADING,
         entry_word: 0,
         alone: false,

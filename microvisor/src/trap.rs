@@ -227,10 +227,14 @@ fn advance_timers(system: &mut System) {
 }
 
 /// Recomputes a partition's pending interrupts and wakes it if it sleeps and can take one.
-fn wake(partition: &mut Partition) {
+pub fn wake(partition: &mut Partition) {
     if matches!(partition.state, State::Runnable | State::Waiting) {
         reflect::refresh_pending(partition);
         if partition.state == State::Waiting && reflect::deliverable(&partition.vcpu).is_some() {
+            // A reset that came while it slept is what it takes on waking, not the interrupt.
+            if partition.reset_pending {
+                crate::reset::reset_processor(partition);
+            }
             partition.state = State::Runnable;
         }
     }
