@@ -56,7 +56,7 @@ pub fn take(system: &mut System, index: usize, kind: Kind) {
 /// taken are dropped.
 const COUNTING: u32 = tsr::PIT_RUNNING | tsr::WATCHDOG_ARMED | tsr::PIT_SKIPS;
 
-/// A core or chip reset of partition `index`'s processor; asleep, when it wakes (`trap::wake`).
+/// A core or chip reset of partition `index`'s processor; asleep, when it wakes ([`take_pending`]).
 fn processor(system: &mut System, index: usize) {
     let partition = &mut system.partitions[index];
     if partition.state == State::Waiting {
@@ -67,9 +67,19 @@ fn processor(system: &mut System, index: usize) {
     enter_if_running(system, index);
 }
 
+/// A partition about to run (`trap::resume`, which then loads the real registers that serve it):
+/// the reset that came while it slept, if one did and it has woken. Whether it took one.
+pub fn take_pending(partition: &mut Partition) -> bool {
+    let pending = partition.reset_pending && partition.state == State::Runnable;
+    if pending {
+        reset_processor(partition);
+    }
+    pending
+}
+
 /// The processor reset itself, in place: the GPRs, CR, LR, CTR, XER stay. (The real registers
-/// that serve the partition directly follow when it next runs: see [`enter_if_running`].)
-pub fn reset_processor(partition: &mut Partition) {
+/// that serve the partition directly follow: [`enter_if_running`], or `trap::resume`.)
+fn reset_processor(partition: &mut Partition) {
     let vcpu = &mut partition.vcpu;
     vcpu.reset_sprs();
     (vcpu.msr, vcpu.pc, vcpu.evpr, vcpu.pid, vcpu.tcr, vcpu.pending) = (0, VECTOR, 0, 0, 0, 0);
@@ -143,11 +153,13 @@ mod tests {
         let p = &mut system.partitions[0];
         assert!(p.reset_pending);
         assert_eq!((p.state, p.vcpu.msr), (State::Waiting, msr::WE | msr::EE), "reset before it woke");
-        // Its PIT expires, enabled: it wakes, reset.
+        // Its PIT expires, enabled: it wakes, and takes the reset when it is about to run.
         p.vcpu.tcr = crate::vtimer::tcr::PIE;
         p.vcpu.tsr = tsr::PIS | tsr::PIT_RAISED;
         crate::trap::wake(p);
-        assert_eq!((p.state, p.vcpu.pc, p.vcpu.msr, p.vcpu.gpr[31]), (State::Runnable, VECTOR, 0, 0x3131));
+        assert_eq!(p.state, State::Runnable);
+        assert!(take_pending(p));
+        assert_eq!((p.vcpu.pc, p.vcpu.msr, p.vcpu.gpr[31]), (VECTOR, 0, 0x3131));
         assert!(!p.reset_pending);
         assert_eq!(crate::reflect::deliverable(&p.vcpu), None, "the PIT interrupt is not taken");
     }

@@ -231,10 +231,6 @@ pub fn wake(partition: &mut Partition) {
     if matches!(partition.state, State::Runnable | State::Waiting) {
         reflect::refresh_pending(partition);
         if partition.state == State::Waiting && reflect::deliverable(&partition.vcpu).is_some() {
-            // A reset that came while it slept is what it takes on waking, not the interrupt.
-            if partition.reset_pending {
-                crate::reset::reset_processor(partition);
-            }
             partition.state = State::Runnable;
         }
     }
@@ -258,6 +254,8 @@ pub fn resume(system: &mut System) -> Next {
             crate::health::go_on_loading(system, index);
         }
         let partition = &mut system.partitions[index];
+        // A reset that came while it slept is what it takes on waking, not the interrupt that woke it.
+        let reset = crate::reset::take_pending(partition);
         // At most two: a non-critical interrupt, then a critical one that preempts its handler.
         for _ in 0..2 {
             let Some(interrupt) = reflect::deliverable(&partition.vcpu) else { break };
@@ -266,7 +264,7 @@ pub fn resume(system: &mut System) -> Next {
             #[cfg(feature = "trap-stats")]
             crate::stats::count(&mut system.stats[index], irfm::stats::Kind::Delivered);
         }
-        if next != previous {
+        if next != previous || reset {
             partition::enter(partition);
             #[cfg(feature = "irfm-fallback")]
             crate::irfm_fallback::set_page_register(match partition.mode {
