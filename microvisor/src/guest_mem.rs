@@ -32,6 +32,8 @@ fn write_real(real: u32, value: u32) {
 }
 
 /// The instruction word at guest effective address `address`, if it is in the partition's memory.
+/// Inline: the slow path of every trapped instruction starts with it.
+#[inline(always)]
 pub fn fetch(partition: &Partition, address: u32) -> Option<u32> {
     if address & 3 != 0 {
         return None;

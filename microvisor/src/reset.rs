@@ -67,18 +67,20 @@ fn processor(system: &mut System, index: usize) {
     enter_if_running(system, index);
 }
 
-/// A partition about to run (`trap::resume`, which then loads the real registers that serve it):
-/// the reset that came while it slept, if one did and it has woken. Whether it took one.
-pub fn take_pending(partition: &mut Partition) -> bool {
-    let pending = partition.reset_pending && partition.state == State::Runnable;
-    if pending {
+/// Partition `index`, about to run (`trap::resume`): the reset that came while it slept, if one did
+/// and it has woken, with the real registers that serve it loaded again. Out of line: every return
+/// to a guest passes where it is called, and rarely calls it.
+#[inline(never)]
+pub fn take_pending(system: &mut System, index: usize) {
+    let partition = &mut system.partitions[index];
+    if partition.reset_pending && partition.state == State::Runnable {
         reset_processor(partition);
+        enter_if_running(system, index);
     }
-    pending
 }
 
 /// The processor reset itself, in place: the GPRs, CR, LR, CTR, XER stay. (The real registers
-/// that serve the partition directly follow: [`enter_if_running`], or `trap::resume`.)
+/// that serve the partition directly follow: [`enter_if_running`].)
 fn reset_processor(partition: &mut Partition) {
     let vcpu = &mut partition.vcpu;
     vcpu.reset_sprs();
@@ -158,7 +160,8 @@ mod tests {
         p.vcpu.tsr = tsr::PIS | tsr::PIT_RAISED;
         crate::trap::wake(p);
         assert_eq!(p.state, State::Runnable);
-        assert!(take_pending(p));
+        take_pending(&mut system, 0);
+        let p = &mut system.partitions[0];
         assert_eq!((p.vcpu.pc, p.vcpu.msr, p.vcpu.gpr[31]), (VECTOR, 0, 0x3131));
         assert!(!p.reset_pending);
         assert_eq!(crate::reflect::deliverable(&p.vcpu), None, "the PIT interrupt is not taken");

@@ -253,9 +253,11 @@ pub fn resume(system: &mut System) -> Next {
         if system.partitions[index].loaded != crate::guest_mem::NOT_LOADING {
             crate::health::go_on_loading(system, index);
         }
-        let partition = &mut system.partitions[index];
         // A reset that came while it slept is what it takes on waking, not the interrupt that woke it.
-        let reset = crate::reset::take_pending(partition);
+        if system.partitions[index].reset_pending {
+            crate::reset::take_pending(system, index);
+        }
+        let partition = &mut system.partitions[index];
         // At most two: a non-critical interrupt, then a critical one that preempts its handler.
         for _ in 0..2 {
             let Some(interrupt) = reflect::deliverable(&partition.vcpu) else { break };
@@ -264,7 +266,7 @@ pub fn resume(system: &mut System) -> Next {
             #[cfg(feature = "trap-stats")]
             crate::stats::count(&mut system.stats[index], irfm::stats::Kind::Delivered);
         }
-        if next != previous || reset {
+        if next != previous {
             partition::enter(partition);
             #[cfg(feature = "irfm-fallback")]
             crate::irfm_fallback::set_page_register(match partition.mode {
