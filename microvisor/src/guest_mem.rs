@@ -123,6 +123,15 @@ pub fn write_physical_word(partition: &Partition, address: u32, value: u32) -> O
     Some(real)
 }
 
+/// Writes the instruction word `word` at guest physical `address` (the partition's memory only),
+/// where the guest may fetch it next: its data cache line written back and its instruction cache
+/// line invalidated. Nothing is written where the partition has no memory.
+pub fn write_instruction(partition: &Partition, address: u32, word: u32) {
+    if let Some(real) = write_physical_word(partition, address, word) {
+        crate::arch::ppc405::cache::sync_instruction_line(real);
+    }
+}
+
 /// The `length` bytes of the partition's memory at guest physical `address`, for reading.
 ///
 /// Used only for the pre-virtualization table, which nothing writes while the slice lives.

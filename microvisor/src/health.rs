@@ -117,18 +117,10 @@ pub fn boot_again(system: &mut System, index: usize) -> bool {
     let partition = &mut system.partitions[index];
     // A word no segment covers keeps what memory holds, as natively.
     partition.entry_word = crate::guest_mem::read_physical_word(partition, entry).unwrap_or(0);
-    write_instruction(partition, entry, BRANCH_TO_SELF);
+    crate::guest_mem::write_instruction(partition, entry, BRANCH_TO_SELF);
     partition.loaded = 0;
     system.timers_due = true;
     true
-}
-
-/// Writes an instruction word into the partition's memory at guest physical `address`, where it
-/// may fetch it next.
-fn write_instruction(partition: &crate::system::Partition, address: u32, word: u32) {
-    if let Some(real) = crate::guest_mem::write_physical_word(partition, address, word) {
-        crate::arch::ppc405::cache::sync_instruction_line(real);
-    }
 }
 
 /// Partition `index` is about to run: if its image is being loaded again, one more step of it, and
@@ -147,7 +139,7 @@ pub fn go_on_loading(system: &mut System, index: usize) {
     (partition.loaded, partition.entry_word) = (step.unwrap_or(crate::guest_mem::NOT_LOADING), entry_word);
     if step.is_none() {
         crate::arch::ppc405::cache::invalidate_instruction_cache();
-        write_instruction(partition, entry, entry_word);
+        crate::guest_mem::write_instruction(partition, entry, entry_word);
         #[cfg(feature = "previrt")]
         if partition.mode == Mode::Previrt {
             pre_virtualize(partition, index);

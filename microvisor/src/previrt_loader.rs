@@ -55,9 +55,7 @@ pub fn patch(partition: &Partition, table_address: u32) -> Result<Patched, &'sta
     for entry in table.entries() {
         match irfm::page::replacement_at(entry.original, partition.descriptor.irfm_base) {
             Some(word) => {
-                if let Some(real) = guest_mem::write_physical_word(partition, target(&entry), word) {
-                    crate::arch::ppc405::cache::sync_instruction_line(real);
-                }
+                guest_mem::write_instruction(partition, target(&entry), word);
                 patched.rewritten += 1;
             }
             None => patched.trapping += 1,

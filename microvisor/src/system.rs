@@ -49,7 +49,7 @@ pub struct Partition {
     /// While its image is loaded again (`health::boot_again`): bytes of its segments loaded so far
     /// (`guest_mem::NOT_LOADING` otherwise).
     pub loaded: u32,
-    /// While `loading`: what its entry word becomes once loaded (meanwhile a branch to itself).
+    /// While it loads (`loaded`): what its entry word becomes once loaded (meanwhile a branch to itself).
     pub entry_word: u32,
     /// Whether it is the system's only partition: then the board's time base is its own to write
     /// (`emulate::spr`); shared by several, it is a wall clock none may move.

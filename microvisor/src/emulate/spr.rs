@@ -24,13 +24,11 @@ fn timers_now(partition: &mut Partition) -> Option<()> {
     }
 }
 
-const WATCHDOG_RESET: Outcome = Outcome::WatchdogReset;
-
 /// `mfspr rD,SPRN` (and `mftb` of a TBR number that trapped).
 pub fn mfspr(partition: &mut Partition, word: u32) -> Outcome {
     let number = from_word(word);
     if matches!(number, spr::TSR | spr::PIT) && timers_now(partition).is_none() {
-        return WATCHDOG_RESET;
+        return Outcome::WatchdogReset;
     }
     let vcpu = &mut partition.vcpu;
     let value = match Spr::index_of(number) {
@@ -62,12 +60,12 @@ pub fn mtspr(partition: &mut Partition, word: u32) -> Outcome {
     let value = partition.vcpu.gpr[rd(word)];
     let timer = matches!(from_word(word), spr::TSR | spr::TCR | spr::PIT);
     if timer && timers_now(partition).is_none() {
-        return WATCHDOG_RESET;
+        return Outcome::WatchdogReset;
     }
     if from_word(word) == spr::TCR {
         // The write steps the watchdog (as QEMU's does), which may ask for a reset.
         if vtimer::write_tcr(partition, value, real::time_base_lower()) == vtimer::WatchdogAction::Reset {
-            return WATCHDOG_RESET;
+            return Outcome::WatchdogReset;
         }
         crate::reflect::refresh_pending(partition);
         return Outcome::Next;
