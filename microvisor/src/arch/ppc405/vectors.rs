@@ -188,9 +188,16 @@ core::arch::global_asm!(
     "    lmw 2, {gpr2}(1)",
     "    lwz 1, {gpr1}(1)",
     "    rfi",
-    // The idle context runs this with MSR[WE] set: the core sleeps until an interrupt.
+    // The idle context: the core waits for an interrupt (PPC405 user's manual, section 5.5.1:
+    // MSR[WE]). `resume_context` enters it with EE and ME, but only `mtmsr` can set WE: QEMU's `rfi`
+    // clears it ("MSR:POW cannot be set by any form of rfi"), and a core that spins instead makes
+    // QEMU under -icount execute every idle nanosecond where a sleeping one skips to the next timer.
+    // An interrupt returns to the branch, which sleeps again. The idle context's r0 means nothing.
     ".globl idle_loop",
     "idle_loop:",
+    "    lis 0, {idle_msr}@h",
+    "    ori 0, 0, {idle_msr}@l",
+    "    mtmsr 0",
     "    b idle_loop",
     gpr0 = const offset::GPR0,
     gpr1 = const offset::GPR1,
@@ -201,6 +208,7 @@ core::arch::global_asm!(
     lr = const offset::LR,
     ctr = const offset::CTR,
     sprg0 = const offset::SPRG0,
+    idle_msr = const crate::system::IDLE_MSR,
     trap_entry = sym super::entry::trap_entry,
     boot_entry = sym super::entry::boot_entry,
 );
