@@ -17,8 +17,10 @@ use crate::vtimer::{self, WatchdogAction};
 use irfm::spr::msr;
 
 /// Answers the trap `cause` (a vector offset) taken while `system.current` ran; `context` is the
-/// address the vector saved into and `msr_at_trap` the real MSR it interrupted.
-pub fn dispatch(system: &mut System, context: usize, cause: u32, msr_at_trap: u32) -> Next {
+/// address the vector saved into and `msr_at_trap` the real MSR it interrupted. `fast_path_word`:
+/// for a program interrupt, the instruction word the assembly fast path read (`fast_path`), which
+/// is the trapping one whenever it was a privileged instruction of the guest's supervisor mode.
+pub fn dispatch(system: &mut System, context: usize, cause: u32, msr_at_trap: u32, fast_path_word: Option<u32>) -> Next {
     match system.current {
         Next::Partition(index) => {
             let interrupted_guest = msr_at_trap & msr::PR != 0;
@@ -34,7 +36,7 @@ pub fn dispatch(system: &mut System, context: usize, cause: u32, msr_at_trap: u3
             }
             // … and SRR2/SRR3 directly, where QEMU lets user mode reach them.
             partition::leave(&mut system.partitions[index], resumed_with);
-            let outcome = handle(system, index, cause);
+            let outcome = handle(system, index, cause, fast_path_word);
             apply(system, index, outcome);
         }
         Next::Idle => match cause {
@@ -50,11 +52,11 @@ pub fn dispatch(system: &mut System, context: usize, cause: u32, msr_at_trap: u3
 }
 
 /// What partition `index` gets for the trap `cause`.
-fn handle(system: &mut System, index: usize, trap: u32) -> Outcome {
+fn handle(system: &mut System, index: usize, trap: u32, fast_path_word: Option<u32>) -> Outcome {
     #[cfg(feature = "trap-stats")]
     count_cause(system, index, trap);
     match trap {
-        cause::PROGRAM => program(system, index),
+        cause::PROGRAM => program(system, index, fast_path_word),
         cause::SYSTEM_CALL => Outcome::Reflect(Interrupt::SystemCall),
         cause::DATA_STORAGE => data_storage(system, index),
         cause::INSTRUCTION_STORAGE => {
@@ -127,8 +129,9 @@ fn count_cause(system: &mut System, index: usize, trap: u32) {
     crate::stats::count(&mut system.stats[index], kind);
 }
 
-/// A program interrupt: a trap instruction, an illegal one, or a privileged one to emulate.
-fn program(system: &mut System, index: usize) -> Outcome {
+/// A program interrupt: a trap instruction, an illegal one, or a privileged one to emulate (its word
+/// from the fast path if it read it, else fetched again).
+fn program(system: &mut System, index: usize, fast_path_word: Option<u32>) -> Outcome {
     let partition = &system.partitions[index];
     let syndrome = real::esr();
     // A hypercall: the illegal word of `irfm::hypercall`, from a para-virtual partition. In the
@@ -156,7 +159,7 @@ fn program(system: &mut System, index: usize) -> Outcome {
     if partition.vcpu.user_mode() {
         return Outcome::Reflect(Interrupt::Program { esr: esr::PPR });
     }
-    let Some(word) = crate::guest_mem::fetch(partition, partition.vcpu.pc) else {
+    let Some(word) = fast_path_word.or_else(|| crate::guest_mem::fetch(partition, partition.vcpu.pc)) else {
         return Outcome::Stop(Fault::UnreadableInstruction);
     };
     let op = irfm::insn::op_of(word);

@@ -38,9 +38,12 @@ pub unsafe extern "C" fn boot_entry() -> u64 {
 /// (the 405 clears them on every interrupt and the microvisor never sets them), so no other
 /// reference to `SYSTEM` is live. `context` is the address that was in SPRG1, which
 /// `resume_context` set from a previous return of this function or of `boot_entry`.
-pub unsafe extern "C" fn trap_entry(context: *mut Vcpu, cause: u32, msr_at_trap: u32) -> u64 {
+/// `program_word` is what the program-interrupt fast path left in r6: the trapping instruction word
+/// when it read one (`fast_path`), anything for the other vectors.
+pub unsafe extern "C" fn trap_entry(context: *mut Vcpu, cause: u32, msr_at_trap: u32, program_word: u32) -> u64 {
     // SAFETY: see the function's safety section: the microvisor runs with interrupts off on one core.
     let system = unsafe { &mut *core::ptr::addr_of_mut!(SYSTEM) };
-    let next = crate::trap::dispatch(system, context as usize, cause, msr_at_trap);
+    let fast_path_word = (cause == crate::arch::ppc405::vectors::PROGRAM && super::fast_path::ENABLED).then_some(program_word);
+    let next = crate::trap::dispatch(system, context as usize, cause, msr_at_trap, fast_path_word);
     encode(system, next)
 }

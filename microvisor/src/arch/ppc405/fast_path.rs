@@ -438,11 +438,14 @@ core::arch::global_asm!(
     "    b fast_resume",
     hypercall_paths!(),
     // Not for here: finish saving as the vectors do and go on to Rust.
+    // r6 = the instruction word for Rust (`trap::program`), read above whenever ESR[PPR] came from
+    // the guest's supervisor mode, the only case in which Rust needs it.
     "fast_to_slow:",
     "    stw 30, {pc}(1)",
     "    stw 31, {cr}(1)",
     "    li 3, 0x0700",
     "    mfsrr1 5",
+    "    mr 6, 28",
     "    b save_rest",
     gpr0 = const offset::GPR0,
     gpr1 = const offset::GPR1,

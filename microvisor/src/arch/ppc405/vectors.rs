@@ -11,7 +11,8 @@
 //!    (a partition's [`Vcpu`](crate::vcpu::Vcpu), or the idle context), r2–r31 are saved, the
 //!    interrupted r1 is in SPRG0, r0 is still live;
 //! 2. `save_context` stores PC, r0, r1, CR, XER, LR, CTR, switches to the microvisor stack and calls
-//!    [`trap_entry`](super::entry::trap_entry)`(context, cause, msr_at_trap)`;
+//!    [`trap_entry`](super::entry::trap_entry)`(context, cause, msr_at_trap, program_word)` (r6, the
+//!    fourth, is meaningful only from the program-interrupt fast path, which read the word);
 //! 3. `resume_context` takes the context to run and its real MSR from `trap_entry`'s 64-bit return
 //!    value (r3 = context, r4 = MSR), restores it and `rfi`s into it.
 //!
