@@ -27,6 +27,32 @@ fn the_mmu_section_prints_the_same_natively_and_with_tlb_virt() {
     println!("mmu section: {} lines compared", native.uart0.lines().count());
 }
 
+/// A guest that boots as a Linux-like kernel does on a 405 (see `guests/demand-paging`): pinned
+/// kernel entries, translated mode by `rfi`, and 300 pages demand-paged through its own TLB-miss
+/// handlers, thousands of `tlbwe`, protection faults, zones; natively and on `microvisor-all`, under
+/// `-icount`: the same transcript.
+#[test]
+#[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
+fn a_demand_paging_kernel_prints_the_same_natively_and_with_every_feature() {
+    let run = |path: &std::path::Path| {
+        let options = qemu_runner::Options {
+            timeout: std::time::Duration::from_secs(60),
+            icount: Some(qemu_runner::ICOUNT_SHIFT),
+            ..qemu_runner::Options::default()
+        };
+        let transcript = qemu_runner::run(path, options).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(transcript.ending, system_tests::Ending::EndMarker, "{}:\n{}", path.display(), transcript.uart0);
+        transcript.uart0
+    };
+    let guest = image("demand-paging");
+    let native = run(&guest);
+    assert!(native.contains("page faults 301"), "{native}");
+    let system = pack(&image("microvisor-all"), &[PartitionSpec::full(&guest)]);
+    let virtualized = run(&system);
+    let _ = std::fs::remove_file(system);
+    assert_eq!(virtualized, native);
+}
+
 /// Seeds of the randomized TLB section: 1000 by default, more with `CONFORMANCE_MMU_SEEDS`.
 fn mmu_seeds() -> u32 {
     std::env::var("CONFORMANCE_MMU_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(1000)
