@@ -233,6 +233,19 @@ pub fn flush_shadows(index: u8) {
     tlb::invalidate_tid(shadow_tid(index));
 }
 
+/// Invalidates the real entries made for partition `index`'s virtual TLB that lie, even in part,
+/// in the page of either TLBHI word (valid or not): what a guest `tlbwe` that changed an entry
+/// from the first to the second can change. A shadow never spans more than the guest entries it
+/// was made from, and what any other address translates to depends only on the entries that cover
+/// it, so the rest stay right.
+pub fn flush_shadows_over(index: u8, tags: [u32; 2]) {
+    let range = |tag: u32| {
+        let end = page_bytes((tag & hi::SIZE) >> hi::SIZE_SHIFT) - 1;
+        (tag & hi::EPN & !end, (tag & hi::EPN) | end)
+    };
+    tlb::invalidate_tid_within(shadow_tid(index), [range(tags[0]), range(tags[1])]);
+}
+
 /// What an access does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Access {

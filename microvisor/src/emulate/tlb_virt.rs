@@ -2,7 +2,8 @@
 //! `tlb-virt`; PPC405 manual 9.11 and chapter 7).
 //!
 //! The entries are the guest's own (`address_space::virtual_tlb`); what reaches the real TLB are
-//! shadows made from them on demand, so any write here flushes the partition's shadows.
+//! shadows made from them on demand, so a write here flushes the partition's shadows over the pages
+//! the written entry covered and covers.
 //!
 //! Where QEMU 7.2's 405 (the machine the equivalence suite compares against) is narrower than the
 //! manual, the virtual TLB does as QEMU does, so that a guest sees the same values natively and
@@ -13,7 +14,7 @@
 //! default one).
 
 use super::{program, Outcome};
-use crate::address_space::{flush_shadows, pid_changed, ENTRIES};
+use crate::address_space::{flush_shadows, flush_shadows_over, pid_changed, ENTRIES};
 use crate::arch::ppc405::tlb::{hi, lo, page_bytes};
 use crate::reflect::esr;
 use crate::system::Partition;
@@ -27,6 +28,7 @@ fn index(partition: &Partition, word: u32) -> usize {
 /// `tlbwe rS,rA,WS`: WS = 0 writes TLBHI (and the TID from PID), WS = 1 TLBLO.
 pub fn tlbwe(partition: &mut Partition, word: u32) -> Outcome {
     let (slot, value) = (index(partition, word), partition.vcpu.gpr[rd(word)]);
+    let before = partition.tlb.hi[slot];
     match rb(word) {
         0 => {
             partition.tlb.hi[slot] = value;
@@ -39,7 +41,8 @@ pub fn tlbwe(partition: &mut Partition, word: u32) -> Outcome {
         }
         _ => return program(esr::PIL),
     }
-    flush_shadows(partition.index);
+    // Only the shadows of the pages this entry covered or now covers can change.
+    flush_shadows_over(partition.index, [before, partition.tlb.hi[slot]]);
     Outcome::Next
 }
 
@@ -144,6 +147,28 @@ mod tests {
         let _ = tlbsx(&mut p, x_form(3, 0, 4, 914) | 1);
         assert_eq!((p.vcpu.gpr[3], p.vcpu.cr >> 28), (u32::MAX, 0));
         let _ = p.vcpu.msr & msr::PR;
+    }
+
+    #[test]
+    fn tlbwe_drops_the_shadows_over_the_old_and_new_pages_and_keeps_the_others() {
+        use crate::address_space::shadow_tid;
+        use crate::arch::ppc405::tlb::Entry;
+        let mut p = Partition::EMPTY;
+        p.index = 1;
+        let shadow = |page: u32, size: u32| Entry { hi: page | (size << 7) | 0x40, lo: 0x0100_0000 | 0x300, tid: shadow_tid(1) };
+        crate::arch::host::with(|m| {
+            m.tlb[10] = shadow(0x1000_0000, 1); // in entry 3's old page (4 KiB)
+            m.tlb[11] = shadow(0x2000_4000, 1); // in the 16 KiB page entry 3 gets
+            m.tlb[12] = shadow(0x3000_0000, 1); // elsewhere
+            m.tlb[13] = shadow(0x2000_0000, 7); // a 16 MiB shadow holding the new page
+            m.tlb[14] = Entry { tid: 1, ..shadow(0x1000_0000, 1) }; // another TID, same page
+        });
+        p.tlb.hi[3] = 0x1000_0000 | (1 << 7) | 0x40;
+        p.vcpu.gpr[4] = 3;
+        p.vcpu.gpr[5] = 0x2000_4000 | (2 << 7) | 0x40;
+        assert_eq!(tlbwe(&mut p, x_form(5, 4, 0, 978)), Outcome::Next);
+        let valid: Vec<bool> = crate::arch::host::with(|m| (10..15).map(|slot| m.tlb[slot].hi & 0x40 != 0).collect());
+        assert_eq!(valid, [false, false, true, false, true]);
     }
 
     #[test]

@@ -99,6 +99,72 @@ pub fn invalidate_all() {
     crate::arch::host::invalidate_tlb();
 }
 
+/// Invalidates every valid entry whose TID is `tid` and whose page holds a byte of either range
+/// `[first, last]` (inclusive bounds), leaving the real PID as it was.
+pub fn invalidate_tid_within(tid: u8, ranges: [(u32, u32); 2]) {
+    #[cfg(target_arch = "powerpc")]
+    // SAFETY: as `invalidate_tid`: the microvisor runs untranslated; tlbre copies the entry's TID
+    // into PID, restored at the end; the only entries written are made invalid.
+    unsafe {
+        core::arch::asm!(
+            "mfspr {saved}, 945",
+            "li {slot}, 0",
+            "1: tlbre {tag}, {slot}, 0",        // PID ← the entry's TID
+            "andi. {scratch}, {tag}, 0x40",     // V
+            "beq 3f",
+            "mfspr {scratch}, 945",
+            "cmplw {scratch}, {tid}",
+            "bne 3f",
+            // The page's last byte: EPN | (bytes − 1), bytes = 1 KiB << (2 × SIZE).
+            "rlwinm {scratch}, {tag}, 26, 28, 30", // 2 × SIZE
+            "li {end}, 1024",
+            "slw {end}, {end}, {scratch}",
+            "addi {end}, {end}, -1",
+            "andc {start}, {tag}, {end}",       // its first byte (EPN down to the page size)
+            "or {end}, {start}, {end}",
+            // It overlaps [first, last] if first ≤ end and start ≤ last.
+            "cmplw {first0}, {end}",
+            "bgt 2f",
+            "cmplw {start}, {last0}",
+            "ble 4f",
+            "2: cmplw {first1}, {end}",
+            "bgt 3f",
+            "cmplw {start}, {last1}",
+            "bgt 3f",
+            "4: rlwinm {tag}, {tag}, 0, 26, 24", // V cleared
+            "tlbwe {tag}, {slot}, 0",
+            "3: addi {slot}, {slot}, 1",
+            "cmplwi {slot}, 64",
+            "blt 1b",
+            "mtspr 945, {saved}",
+            "isync",
+            saved = out(reg) _,
+            slot = out(reg) _,
+            tag = out(reg) _,
+            scratch = out(reg) _,
+            start = out(reg) _,
+            end = out(reg) _,
+            tid = in(reg) u32::from(tid),
+            first0 = in(reg) ranges[0].0,
+            last0 = in(reg) ranges[0].1,
+            first1 = in(reg) ranges[1].0,
+            last1 = in(reg) ranges[1].1,
+            out("cr0") _,
+            options(nostack)
+        );
+    }
+    #[cfg(not(target_arch = "powerpc"))]
+    crate::arch::host::with(|m| {
+        for entry in m.tlb.iter_mut().filter(|entry| entry.tid == tid && entry.hi & hi::V != 0) {
+            let end = page_bytes((entry.hi & hi::SIZE) >> hi::SIZE_SHIFT) - 1;
+            let start = entry.hi & !end;
+            if ranges.iter().any(|&(first, last)| first <= start | end && start <= last) {
+                entry.hi &= !hi::V;
+            }
+        }
+    });
+}
+
 /// Invalidates every valid entry whose TID is `tid`, leaving the real PID as it was.
 pub fn invalidate_tid(tid: u8) {
     #[cfg(target_arch = "powerpc")]
