@@ -118,12 +118,24 @@ impl Tlb {
     /// The entries, lowest index first, that cover any of the `bytes` (a page size) at `address`
     /// for process `pid`.
     fn matching(&self, address: u32, pid: u8, bytes: u32) -> impl Iterator<Item = usize> + '_ {
-        (0..ENTRIES).filter(move |&index| {
-            let tag = self.hi[index];
-            let tid = self.tid[index];
-            let mask = !(page_bytes((tag & hi::SIZE) >> hi::SIZE_SHIFT).max(bytes) - 1);
-            tag & hi::V != 0 && (tid == 0 || tid == pid) && (address & mask) == (tag & hi::EPN & mask)
+        let mut from = 0;
+        core::iter::from_fn(move || {
+            let found = (from..ENTRIES).find(|&index| self.covers(index, address, pid, bytes))?;
+            from = found + 1;
+            Some(found)
         })
+    }
+
+    /// Whether entry `index` covers any of the `bytes` at `address` for process `pid`. Inlined into
+    /// the scan of [`Tlb::matching`], which every translation of a shadow miss makes over 64 entries;
+    /// the address is compared first, as it rules out most entries.
+    #[inline(always)]
+    fn covers(&self, index: usize, address: u32, pid: u8, bytes: u32) -> bool {
+        let tag = self.hi[index];
+        // At least 1 KiB, so the mask also drops TLBHI's fields below EPN.
+        let mask = !(page_bytes((tag & hi::SIZE) >> hi::SIZE_SHIFT).max(bytes) - 1);
+        let tid = self.tid[index];
+        tag & hi::V != 0 && (address ^ tag) & mask == 0 && (tid == 0 || tid == pid)
     }
 }
 
