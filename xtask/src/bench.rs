@@ -12,9 +12,12 @@
 //!
 //! `partitions`: virtual-interrupt latency (PIT expiry to the guest's handler) and slot-switch
 //! jitter under the cyclic schedule, in instructions under `-icount` ([`partitions`]).
+//!
+//! `tlb`: what TLB virtualization costs a demand-paging kernel, under `-icount` ([`tlb`]).
 
 mod partitions;
 mod table1;
+mod tlb;
 pub mod traps;
 
 use crate::{root, Failure};
@@ -26,7 +29,7 @@ const PREVIRT_BUDGET: Duration = Duration::from_millis(100);
 /// Words of text in the synthetic guest: 1 MiB.
 const TEXT_WORDS: usize = 1 << 18;
 
-/// Runs the benchmark `what` (`previrt`, `table1`, `traps`, `partitions`, or every benchmark when
+/// Runs the benchmark `what` (`previrt`, `table1`, `traps`, `partitions`, `tlb`, or every benchmark when
 /// `None`).
 pub fn run(what: Option<&str>) -> Result<ExitCode, Failure> {
     match what {
@@ -35,15 +38,17 @@ pub fn run(what: Option<&str>) -> Result<ExitCode, Failure> {
             let table1 = table1::run()?;
             let traps = traps::run()?;
             let partitions = partitions::run()?;
-            let failed = [previrt, table1, traps, partitions].into_iter().find(|code| *code != ExitCode::SUCCESS);
+            let tlb = tlb::run()?;
+            let failed = [previrt, table1, traps, partitions, tlb].into_iter().find(|code| *code != ExitCode::SUCCESS);
             Ok(failed.unwrap_or(ExitCode::SUCCESS))
         }
         Some("previrt") => previrt(),
         Some("table1") => table1::run(),
         Some("traps") => traps::run(),
         Some("partitions") => partitions::run(),
+        Some("tlb") => tlb::run(),
         Some(other) => {
-            Err(Failure::new(format!("unknown benchmark {other}; known: previrt, table1, traps, partitions")))
+            Err(Failure::new(format!("unknown benchmark {other}; known: previrt, table1, traps, partitions, tlb")))
         }
     }
 }

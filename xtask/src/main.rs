@@ -50,7 +50,7 @@ enum Task {
         #[arg(long)]
         gdb: bool,
     },
-    /// Runs a benchmark and records it in docs/results.md (with plots in docs/plots): `previrt` (patch 1 MiB of text in under 100 ms), `table1` (the paper's CTask, FFTTask, SimpleFFT natively and virtualized under -icount), `traps` (each privileged instruction's trap path under -icount, into docs/instruction-costs.toml and docs/instructions.md), `partitions` (virtual-interrupt latency and slot-switch jitter under -icount).
+    /// Runs a benchmark and records it in docs/results.md (with plots in docs/plots): `previrt` (patch 1 MiB of text in under 100 ms), `table1` (the paper's CTask, FFTTask, SimpleFFT natively and virtualized under -icount), `traps` (each privileged instruction's trap path under -icount, into docs/instruction-costs.toml and docs/instructions.md), `partitions` (virtual-interrupt latency and slot-switch jitter under -icount), `tlb` (what TLB virtualization costs a demand-paging kernel, under -icount).
     Bench {
         /// Which benchmark (default: all).
         what: Option<String>,

@@ -400,7 +400,7 @@ fn signed_group(value: i64) -> String {
 }
 
 /// 1234567 → "1,234,567".
-fn group(value: u64) -> String {
+pub(super) fn group(value: u64) -> String {
     let digits = value.to_string();
     let mut out = String::new();
     for (index, digit) in digits.chars().enumerate() {
