@@ -117,6 +117,19 @@ pub fn boot_for(path: &std::path::Path, seconds: u64) -> Transcript {
     transcript
 }
 
+/// Boots `image` under `-icount` (deterministic: one instruction per ns of virtual time) until the
+/// end marker, within `seconds` of wall time, and returns what UART0 printed.
+pub fn boot_icount(path: &std::path::Path, seconds: u64) -> String {
+    let options = qemu_runner::Options {
+        timeout: Duration::from_secs(seconds),
+        icount: Some(qemu_runner::ICOUNT_SHIFT),
+        ..qemu_runner::Options::default()
+    };
+    let transcript = qemu_runner::run(path, options).unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(transcript.ending, Ending::EndMarker, "{} did not finish:\n{}", path.display(), transcript.uart0);
+    transcript.uart0
+}
+
 /// A copy of `elf` padded by `previrt patch` (relocation mode), in a temporary file.
 pub fn previrt_patched(elf: &std::path::Path) -> PathBuf {
     let bytes = std::fs::read(elf).unwrap_or_else(|e| panic!("{}: {e}", elf.display()));

@@ -75,16 +75,7 @@ fn every_spr_number_and_reserved_bit_prints_the_same_natively_and_virtualized() 
 #[test]
 #[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
 fn resets_print_the_same_transcript_natively_and_virtualized() {
-    let run = |path: &std::path::Path| {
-        let options = qemu_runner::Options {
-            timeout: std::time::Duration::from_secs(60),
-            icount: Some(qemu_runner::ICOUNT_SHIFT),
-            ..qemu_runner::Options::default()
-        };
-        let transcript = qemu_runner::run(path, options).unwrap_or_else(|error| panic!("{error}"));
-        assert_eq!(transcript.ending, system_tests::Ending::EndMarker, "{}:\n{}", path.display(), transcript.uart0);
-        transcript.uart0
-    };
+    let run = |path: &std::path::Path| system_tests::boot_icount(path, 60);
     let guest = image("reset-requests");
     let with_tlb = patch_symbol(&guest, "reset_uses_tlb", &1u32.to_be_bytes());
     let mut lines = Vec::new();

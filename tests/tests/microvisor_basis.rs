@@ -112,16 +112,7 @@ fn two_partitions_granted_the_same_device_are_refused_when_packing() {
 #[test]
 #[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
 fn a_guest_that_sleeps_long_sleeps_on_the_microvisor_as_natively() {
-    let run = |path: &std::path::Path| {
-        let options = qemu_runner::Options {
-            timeout: std::time::Duration::from_secs(20),
-            icount: Some(qemu_runner::ICOUNT_SHIFT),
-            ..qemu_runner::Options::default()
-        };
-        let transcript = qemu_runner::run(path, options).unwrap_or_else(|error| panic!("{error}"));
-        assert_eq!(transcript.ending, system_tests::Ending::EndMarker, "{}:\n{}", path.display(), transcript.uart0);
-        transcript.uart0
-    };
+    let run = |path: &std::path::Path| system_tests::boot_icount(path, 20);
     let guest = image("long-sleep");
     let native = run(&guest);
     assert_eq!(native.matches("woke after sleep").count(), 3, "{native}");

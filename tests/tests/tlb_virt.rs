@@ -34,16 +34,7 @@ fn the_mmu_section_prints_the_same_natively_and_with_tlb_virt() {
 #[test]
 #[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
 fn a_demand_paging_kernel_prints_the_same_natively_and_with_every_feature() {
-    let run = |path: &std::path::Path| {
-        let options = qemu_runner::Options {
-            timeout: std::time::Duration::from_secs(60),
-            icount: Some(qemu_runner::ICOUNT_SHIFT),
-            ..qemu_runner::Options::default()
-        };
-        let transcript = qemu_runner::run(path, options).unwrap_or_else(|error| panic!("{error}"));
-        assert_eq!(transcript.ending, system_tests::Ending::EndMarker, "{}:\n{}", path.display(), transcript.uart0);
-        transcript.uart0
-    };
+    let run = |path: &std::path::Path| system_tests::boot_icount(path, 60);
     let guest = image("demand-paging");
     let native = run(&guest);
     assert!(native.contains("page faults 301"), "{native}");

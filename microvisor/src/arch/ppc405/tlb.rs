@@ -103,8 +103,8 @@ pub fn invalidate_all() {
 /// `[first, last]` (inclusive bounds), leaving the real PID as it was.
 pub fn invalidate_tid_within(tid: u8, ranges: [(u32, u32); 2]) {
     #[cfg(target_arch = "powerpc")]
-    // SAFETY: as `invalidate_tid`: the microvisor runs untranslated; tlbre copies the entry's TID
-    // into PID, restored at the end; the only entries written are made invalid.
+    // SAFETY: the microvisor runs untranslated; reading an entry (tlbre) copies its TID into PID,
+    // which is restored at the end; the only entries written are made invalid.
     unsafe {
         core::arch::asm!(
             "mfspr {saved}, 945",
@@ -167,37 +167,5 @@ pub fn invalidate_tid_within(tid: u8, ranges: [(u32, u32); 2]) {
 
 /// Invalidates every valid entry whose TID is `tid`, leaving the real PID as it was.
 pub fn invalidate_tid(tid: u8) {
-    #[cfg(target_arch = "powerpc")]
-    // SAFETY: the microvisor runs untranslated; reading an entry (tlbre) copies its TID into PID, which
-    // is restored at the end; the only entries written are made invalid.
-    unsafe {
-        core::arch::asm!(
-            "mfspr {saved}, 945",
-            "li {slot}, 0",
-            "1: tlbre {tag}, {slot}, 0",      // PID ← the entry's TID
-            "andi. {scratch}, {tag}, 0x40",   // V
-            "beq 2f",
-            "mfspr {scratch}, 945",
-            "cmplw {scratch}, {tid}",
-            "bne 2f",
-            "rlwinm {tag}, {tag}, 0, 26, 24", // V cleared
-            "tlbwe {tag}, {slot}, 0",
-            "2: addi {slot}, {slot}, 1",
-            "cmplwi {slot}, 64",
-            "blt 1b",
-            "mtspr 945, {saved}",
-            "isync",
-            saved = out(reg) _,
-            slot = out(reg) _,
-            tag = out(reg) _,
-            scratch = out(reg) _,
-            tid = in(reg) u32::from(tid),
-            out("cr0") _,
-            options(nostack)
-        );
-    }
-    #[cfg(not(target_arch = "powerpc"))]
-    crate::arch::host::with(|m| {
-        m.tlb.iter_mut().filter(|entry| entry.tid == tid).for_each(|entry| entry.hi &= !hi::V)
-    });
+    invalidate_tid_within(tid, [(0, u32::MAX); 2]);
 }
