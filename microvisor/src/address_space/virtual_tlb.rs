@@ -112,7 +112,18 @@ impl Tlb {
 
     /// The index of the first entry that translates `address` for process `pid`, if any.
     pub fn find(&self, address: u32, pid: u8) -> Option<usize> {
-        self.matching(address, pid, 4).next()
+        self.translating(address, pid).next()
+    }
+
+    /// The entries, lowest index first, that translate `address` for process `pid`: [`Tlb::matching`]
+    /// for one byte, scanned with the page size as the only mask (what every shadow miss does).
+    pub fn translating(&self, address: u32, pid: u8) -> impl Iterator<Item = usize> + '_ {
+        let mut from = 0;
+        core::iter::from_fn(move || {
+            let found = (from..ENTRIES).find(|&index| self.covers(index, address, pid, 4))?;
+            from = found + 1;
+            Some(found)
+        })
     }
 
     /// The entries, lowest index first, that cover any of the `bytes` (a page size) at `address`
@@ -292,7 +303,7 @@ fn search(partition: &Partition, address: u32, access: Access) -> (Translation, 
     let tlb = &partition.tlb;
     let user = vcpu.user_mode();
     let mut mark = None;
-    for index in tlb.matching(address, vcpu.pid, 4) {
+    for index in tlb.translating(address, vcpu.pid) {
         let data = tlb.lo[index];
         let zone = (vcpu[crate::vcpu::Spr::Zpr] >> (30 - 2 * ((data >> lo::ZSEL_SHIFT) & 0xf))) & 3;
         let allowed = match zone {
