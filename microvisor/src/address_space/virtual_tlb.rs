@@ -138,8 +138,8 @@ impl Tlb {
     }
 
     /// Whether entry `index` covers any of the `bytes` at `address` for process `pid`. Inlined into
-    /// the scan of [`Tlb::matching`], which every translation of a shadow miss makes over 64 entries;
-    /// the address is compared first, as it rules out most entries.
+    /// the scans of [`Tlb::translating`] (every shadow miss makes one, over 64 entries) and
+    /// [`Tlb::matching`]; the address is compared first, as it rules out most entries.
     #[inline(always)]
     fn covers(&self, index: usize, address: u32, pid: u8, bytes: u32) -> bool {
         let tag = self.hi[index];
