@@ -41,7 +41,7 @@
 //! cannot map them).
 
 use crate::arch::ppc405::spr as real;
-use crate::arch::ppc405::tlb::{self, hi, lo, page_bytes, Entry};
+use crate::arch::ppc405::tlb::{self, hi, lo, page_bytes, tag_bytes, Entry};
 use crate::emulate::{Fault, Outcome};
 use crate::partition::{in_granted_window, tid, GUEST_ZPR};
 use crate::reflect::{esr, Interrupt};
@@ -100,10 +100,10 @@ impl Tlb {
     pub fn hi_written(&mut self, slot: usize) {
         let tag = self.hi[slot];
         if tag & hi::V != 0 {
-            let bytes = page_bytes((tag & hi::SIZE) >> hi::SIZE_SHIFT);
+            let bytes = tag_bytes(tag);
             let others = (0..ENTRIES).filter(|&other| other != slot).any(|other| {
                 let other_tag = self.hi[other];
-                let mask = !(page_bytes((other_tag & hi::SIZE) >> hi::SIZE_SHIFT).max(bytes) - 1);
+                let mask = !(tag_bytes(other_tag).max(bytes) - 1);
                 other_tag & hi::V != 0 && (tag & hi::EPN & mask) == (other_tag & hi::EPN & mask)
             });
             self.overlaps |= others;
@@ -118,23 +118,13 @@ impl Tlb {
     /// The entries, lowest index first, that translate `address` for process `pid`: [`Tlb::matching`]
     /// for one byte, scanned with the page size as the only mask (what every shadow miss does).
     pub fn translating(&self, address: u32, pid: u8) -> impl Iterator<Item = usize> + '_ {
-        let mut from = 0;
-        core::iter::from_fn(move || {
-            let found = (from..ENTRIES).find(|&index| self.covers(index, address, pid, 4))?;
-            from = found + 1;
-            Some(found)
-        })
+        entries_where(move |index| self.covers(index, address, pid, 4))
     }
 
     /// The entries, lowest index first, that cover any of the `bytes` (a page size) at `address`
     /// for process `pid`.
     fn matching(&self, address: u32, pid: u8, bytes: u32) -> impl Iterator<Item = usize> + '_ {
-        let mut from = 0;
-        core::iter::from_fn(move || {
-            let found = (from..ENTRIES).find(|&index| self.covers(index, address, pid, bytes))?;
-            from = found + 1;
-            Some(found)
-        })
+        entries_where(move |index| self.covers(index, address, pid, bytes))
     }
 
     /// Whether entry `index` covers any of the `bytes` at `address` for process `pid`. Inlined into
@@ -144,10 +134,21 @@ impl Tlb {
     fn covers(&self, index: usize, address: u32, pid: u8, bytes: u32) -> bool {
         let tag = self.hi[index];
         // At least 1 KiB, so the mask also drops TLBHI's fields below EPN.
-        let mask = !(page_bytes((tag & hi::SIZE) >> hi::SIZE_SHIFT).max(bytes) - 1);
+        let mask = !(tag_bytes(tag).max(bytes) - 1);
         let tid = self.tid[index];
         tag & hi::V != 0 && (address ^ tag) & mask == 0 && (tid == 0 || tid == pid)
     }
+}
+
+/// The entry indexes, lowest first, for which `selected` holds: one loop per caller's test (generic,
+/// so a caller's constants fold into its own scan).
+fn entries_where(selected: impl Fn(usize) -> bool) -> impl Iterator<Item = usize> {
+    let mut from = 0;
+    core::iter::from_fn(move || {
+        let found = (from..ENTRIES).find(|&index| selected(index))?;
+        from = found + 1;
+        Some(found)
+    })
 }
 
 /// The real TID of partition `index`'s shadow entries.
@@ -262,11 +263,7 @@ pub fn flush_shadows(index: u8) {
 /// was made from, and what any other address translates to depends only on the entries that cover
 /// it, so the rest stay right.
 pub fn flush_shadows_over(index: u8, tags: [u32; 2]) {
-    let range = |tag: u32| {
-        let end = page_bytes((tag & hi::SIZE) >> hi::SIZE_SHIFT) - 1;
-        (tag & hi::EPN & !end, (tag & hi::EPN) | end)
-    };
-    tlb::invalidate_tid_within(shadow_tid(index), [range(tags[0]), range(tags[1])]);
+    tlb::invalidate_tid_within(shadow_tid(index), [tlb::tag_range(tags[0]), tlb::tag_range(tags[1])]);
 }
 
 /// What an access does.
@@ -320,7 +317,7 @@ fn search(partition: &Partition, address: u32, access: Access) -> (Translation, 
             mark = Some(if zone == 0 && user { esr::DIZ } else { 0 });
             continue;
         }
-        let mask = page_bytes((tlb.hi[index] & hi::SIZE) >> hi::SIZE_SHIFT) - 1;
+        let mask = tag_bytes(tlb.hi[index]) - 1;
         let physical = (data & lo::RPN & !mask) | (address & mask);
         let real = owned(partition, physical).map(|real| (real, Some(index)));
         return (real.ok_or(Outcome::Stop(Fault::OutsideMemory { address: physical })), mark);

@@ -15,7 +15,7 @@
 
 use super::{program, Outcome};
 use crate::address_space::{flush_shadows, flush_shadows_over, pid_changed, ENTRIES};
-use crate::arch::ppc405::tlb::{hi, lo, page_bytes};
+use crate::arch::ppc405::tlb::{hi, lo, tag_bytes};
 use crate::reflect::esr;
 use crate::system::Partition;
 use irfm::insn::{ra, rb, rc, rd};
@@ -52,7 +52,7 @@ pub fn tlbre(partition: &mut Partition, word: u32) -> Outcome {
     match rb(word) {
         0 => {
             let tag = partition.tlb.hi[slot];
-            let page_mask = !(page_bytes((tag & hi::SIZE) >> hi::SIZE_SHIFT) - 1);
+            let page_mask = !(tag_bytes(tag) - 1);
             partition.vcpu.gpr[rd(word)] = (tag & hi::EPN & page_mask) | (tag & (hi::SIZE | hi::V));
             if partition.vcpu.pid != partition.tlb.tid[slot] {
                 partition.vcpu.pid = partition.tlb.tid[slot];

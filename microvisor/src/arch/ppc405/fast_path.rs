@@ -11,6 +11,7 @@
 //!   (it must be delivered), set MSR[WE] (`mtmsr`: the partition sleeps; `rfi` clears it, as QEMU's
 //!   does), or (`mtmsr`, and `rfi` with
 //!   `tlb-virt`) change PR, IR or DR (the translation context changes).
+//!
 //! Everything else goes on to the common save path and `trap::dispatch`, with the state saved
 //! exactly as the vectors save it. The path is straight-line but for the decode branches: 40 to
 //! 60 instructions (measured per instruction in `docs/instructions.md`).

@@ -49,6 +49,17 @@ pub const fn page_bytes(size: u32) -> u32 {
     1024 << (2 * size)
 }
 
+/// Bytes of the page a TLBHI word maps.
+pub const fn tag_bytes(tag: u32) -> u32 {
+    page_bytes((tag & hi::SIZE) >> hi::SIZE_SHIFT)
+}
+
+/// The first and last byte of the page a TLBHI word maps.
+pub const fn tag_range(tag: u32) -> (u32, u32) {
+    let end = tag_bytes(tag) - 1;
+    (tag & hi::EPN & !end, (tag & hi::EPN) | end)
+}
+
 /// One TLB entry.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Entry {
@@ -156,9 +167,8 @@ pub fn invalidate_tid_within(tid: u8, ranges: [(u32, u32); 2]) {
     #[cfg(not(target_arch = "powerpc"))]
     crate::arch::host::with(|m| {
         for entry in m.tlb.iter_mut().filter(|entry| entry.tid == tid && entry.hi & hi::V != 0) {
-            let end = page_bytes((entry.hi & hi::SIZE) >> hi::SIZE_SHIFT) - 1;
-            let start = entry.hi & !end;
-            if ranges.iter().any(|&(first, last)| first <= start | end && start <= last) {
+            let (start, end) = tag_range(entry.hi);
+            if ranges.iter().any(|&(first, last)| first <= end && start <= last) {
                 entry.hi &= !hi::V;
             }
         }
