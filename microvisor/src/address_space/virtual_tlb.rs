@@ -258,12 +258,27 @@ pub fn flush_shadows(index: u8) {
 }
 
 /// Invalidates the real entries made for partition `index`'s virtual TLB that lie, even in part,
-/// in the page of either TLBHI word (valid or not): what a guest `tlbwe` that changed an entry
-/// from the first to the second can change. A shadow never spans more than the guest entries it
-/// was made from, and what any other address translates to depends only on the entries that cover
-/// it, so the rest stay right.
+/// in the page of either TLBHI word if it is valid: what a guest `tlbwe` that changed an entry from
+/// the first to the second can change. A shadow never spans more than the guest entries it was made
+/// from, what any other address translates to depends only on the valid entries that cover it, and
+/// an invalid entry takes part in no translation, so the rest stay right.
+///
+/// The page of a 4 KiB (or 1 KiB) entry, which a software-refilled TLB writes on every miss, is
+/// searched for (`tlb::invalidate_tid_at`): every shadow is an aligned page of 4 KiB or more, so one
+/// that holds a byte of it translates its first. Larger pages are looked for in all 64 entries.
 pub fn flush_shadows_over(index: u8, tags: [u32; 2]) {
-    tlb::invalidate_tid_within(shadow_tid(index), [tlb::tag_range(tags[0]), tlb::tag_range(tags[1])]);
+    let tid = shadow_tid(index);
+    // (first, last) = (MAX, 0): a range no page overlaps.
+    let mut scan = [(u32::MAX, 0); 2];
+    for (range, tag) in scan.iter_mut().zip(tags) {
+        let (first, last) = tlb::tag_range(tag);
+        if tag & hi::V != 0 && (last - first >= 4 << 10 || !tlb::invalidate_tid_at(tid, first)) {
+            *range = (first, last);
+        }
+    }
+    if scan != [(u32::MAX, 0); 2] {
+        tlb::invalidate_tid_within(tid, scan);
+    }
 }
 
 /// What an access does.

@@ -172,6 +172,33 @@ mod tests {
     }
 
     #[test]
+    fn a_refill_drops_the_shadows_of_both_4_kib_pages_even_behind_a_tid_0_entry_and_an_invalid_entry_none() {
+        use crate::address_space::shadow_tid;
+        use crate::arch::ppc405::tlb::Entry;
+        let mut p = Partition::EMPTY;
+        p.index = 1;
+        let shadow = |page: u32| Entry { hi: page | (1 << 7) | 0x40, lo: 0x0100_0000 | 0x300, tid: shadow_tid(1) };
+        crate::arch::host::with(|m| {
+            m.tlb[20] = Entry { tid: 0, ..shadow(0x1000_0000) }; // TID 0 translates for every PID
+            m.tlb[21] = shadow(0x1000_0000); // entry 3's old page, behind it
+            m.tlb[22] = shadow(0x1000_0000); // and again
+            m.tlb[23] = shadow(0x5000_0000); // the page entry 3 gets
+            m.tlb[24] = shadow(0x6000_0000); // the page of entry 4, already invalid
+        });
+        p.tlb.hi[3] = 0x1000_0000 | (1 << 7) | 0x40;
+        p.tlb.hi[4] = 0x6000_0000 | (1 << 7);
+        (p.vcpu.gpr[6], p.vcpu.gpr[7]) = (3, 4);
+        p.vcpu.gpr[5] = 0x0300_0000 | 0x300;
+        p.vcpu.gpr[8] = 0x5000_0000 | (1 << 7) | 0x40;
+        // As a software refill does: TLBLO, then TLBHI; then TLBLO of an entry that maps nothing.
+        assert_eq!(tlbwe(&mut p, x_form(5, 6, 1, 978)), Outcome::Next);
+        assert_eq!(tlbwe(&mut p, x_form(8, 6, 0, 978)), Outcome::Next);
+        assert_eq!(tlbwe(&mut p, x_form(5, 7, 1, 978)), Outcome::Next);
+        let valid: Vec<bool> = crate::arch::host::with(|m| (20..25).map(|slot| m.tlb[slot].hi & 0x40 != 0).collect());
+        assert_eq!(valid, [true, false, false, false, true]);
+    }
+
+    #[test]
     fn a_write_selector_above_1_is_an_illegal_instruction() {
         let mut p = Partition::EMPTY;
         assert_eq!(tlbwe(&mut p, x_form(3, 4, 2, 978)), program(esr::PIL));

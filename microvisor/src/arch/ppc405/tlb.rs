@@ -110,6 +110,63 @@ pub fn invalidate_all() {
     crate::arch::host::invalidate_tlb();
 }
 
+/// Invalidates every valid entry whose TID is `tid` and that translates `address` for PID `tid`,
+/// leaving the real PID as it was: `tlbsx` finds them one at a time (PPC405 manual 7.4, `tlbsx`),
+/// some fifteen instructions each instead of a read of all 64 entries. `false` if it found first an
+/// entry of TID 0, which translates for every PID and may hide one of `tid`'s behind it: the caller
+/// then scans ([`invalidate_tid_within`]). At most 64 rounds, as each invalidates an entry.
+pub fn invalidate_tid_at(tid: u8, address: u32) -> bool {
+    #[cfg(target_arch = "powerpc")]
+    {
+        let found_other: u32;
+        // SAFETY: the microvisor runs untranslated; PID is set to `tid` for the search (and reading
+        // an entry with tlbre copies its TID into PID), then restored; the only entries written are
+        // `tid`'s, made invalid.
+        unsafe {
+            core::arch::asm!(
+                "mfspr {saved}, 945",
+                "mtspr 945, {tid}",
+                "isync",
+                "li {other}, 0",
+                "1: tlbsx. {slot}, 0, {address}",
+                "bne 2f",                           // nothing translates it (any more)
+                "tlbre {tag}, {slot}, 0",           // PID ← the entry's TID
+                "mfspr {scratch}, 945",
+                "cmplw {scratch}, {tid}",
+                "bne 3f",                           // TID 0: not ours, and it may hide ours
+                "rlwinm {tag}, {tag}, 0, 26, 24",   // V cleared
+                "tlbwe {tag}, {slot}, 0",
+                "b 1b",
+                "3: li {other}, 1",
+                "2: mtspr 945, {saved}",
+                "isync",
+                saved = out(reg) _,
+                slot = out(reg) _,
+                tag = out(reg) _,
+                scratch = out(reg) _,
+                other = out(reg) found_other,
+                tid = in(reg) u32::from(tid),
+                address = in(reg) address,
+                out("cr0") _,
+                options(nostack)
+            );
+        }
+        found_other == 0
+    }
+    #[cfg(not(target_arch = "powerpc"))]
+    crate::arch::host::with(|m| loop {
+        let translating = m.tlb.iter_mut().find(|entry| {
+            let (start, end) = tag_range(entry.hi);
+            entry.hi & hi::V != 0 && (entry.tid == 0 || entry.tid == tid) && start <= address && address <= end
+        });
+        match translating {
+            None => return true,
+            Some(entry) if entry.tid != tid => return false,
+            Some(entry) => entry.hi &= !hi::V,
+        }
+    })
+}
+
 /// Invalidates every valid entry whose TID is `tid` and whose page holds a byte of either range
 /// `[first, last]` (inclusive bounds), leaving the real PID as it was.
 pub fn invalidate_tid_within(tid: u8, ranges: [(u32, u32); 2]) {
