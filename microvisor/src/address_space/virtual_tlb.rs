@@ -97,16 +97,16 @@ impl Tlb {
     }
 
     /// Notes that TLBHI of entry `slot` was written: whether it now overlaps another valid entry.
+    /// (A software-refilled TLB writes one on every miss: once an overlap is noted, the scan is not
+    /// made again. Two pages overlap where their EPNs agree above the larger one's size; the mask
+    /// `!(bytes − 1)` of a power of two is `−bytes`, and of 1 KiB at least it drops the fields below EPN.)
     pub fn hi_written(&mut self, slot: usize) {
         let tag = self.hi[slot];
-        if tag & hi::V != 0 {
-            let bytes = tag_bytes(tag);
-            let others = (0..ENTRIES).filter(|&other| other != slot).any(|other| {
-                let other_tag = self.hi[other];
-                let mask = !(tag_bytes(other_tag).max(bytes) - 1);
-                other_tag & hi::V != 0 && (tag & hi::EPN & mask) == (other_tag & hi::EPN & mask)
+        if tag & hi::V != 0 && !self.overlaps {
+            let mask = tag_bytes(tag).wrapping_neg();
+            self.overlaps = self.hi.iter().enumerate().any(|(other, &other_tag)| {
+                other_tag & hi::V != 0 && (tag ^ other_tag) & mask & tag_bytes(other_tag).wrapping_neg() == 0 && other != slot
             });
-            self.overlaps |= others;
         }
     }
 
@@ -704,6 +704,28 @@ mod tests {
         // The store that then faults on the real TLB is shadowed again, through entry 1.
         assert_eq!(storage_fault(&mut system, 0, 0x1000_0020, true, true), Some(Outcome::Resume));
         assert_eq!(shadows()[0].lo & (lo::RPN | lo::EX | lo::WR), ((16 << 20) + 0x0020_0000) | lo::WR);
+    }
+
+    #[test]
+    fn hi_written_notes_an_overlap_whichever_page_is_larger_and_only_with_a_valid_entry() {
+        let page = |epn: u32, size: u32, valid: bool| epn | (size << hi::SIZE_SHIFT) | if valid { hi::V } else { 0 };
+        let written = |others: &[(usize, u32)], slot: usize, tag: u32| {
+            let mut tlb = Tlb::EMPTY;
+            for &(index, other) in others {
+                tlb.hi[index] = other;
+            }
+            tlb.hi[slot] = tag;
+            tlb.hi_written(slot);
+            tlb.overlaps
+        };
+        let big = page(0x1000_0000, hi::SIZE_16M, true); // 0x1000_0000–0x10FF_FFFF
+        assert!(written(&[(0, big)], 5, page(0x10ff_f000, 1, true)), "a 4 KiB page inside a 16 MiB one");
+        assert!(written(&[(5, page(0x10ff_f000, 1, true))], 0, big), "and the other way round");
+        assert!(!written(&[(0, big)], 5, page(0x1100_0000, 1, true)), "the page just past it");
+        assert!(!written(&[(0, page(0x1000_0000, hi::SIZE_16M, false))], 5, page(0x1000_0000, 1, true)), "invalid");
+        assert!(!written(&[(0, page(0x2000_0000, 1, true))], 0, page(0x2000_0000, 1, true)), "itself");
+        assert!(!written(&[(0, page(0x2000_0000, 2, true))], 1, page(0x2000_4000, 2, true)), "adjacent 16 KiB pages");
+        assert!(written(&[(0, page(0x2000_0000, 2, true))], 1, page(0x2000_3c00, 0, true)), "1 KiB at its end");
     }
 
     #[test]
