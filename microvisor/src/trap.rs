@@ -171,6 +171,11 @@ fn program(system: &mut System, index: usize, fast_path_word: Option<u32>) -> Ou
     if vtimer::reprograms(op, word) {
         reprogram(system);
     }
+    // A TLB entry written: its shadow now where it can be made, not at the miss that would follow.
+    #[cfg(feature = "tlb-virt")]
+    if op == Some(irfm::insn::Op::Tlbwe) && outcome == Outcome::Next {
+        crate::address_space::preload(system, index, word);
+    }
     outcome
 }
 

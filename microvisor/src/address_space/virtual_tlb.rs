@@ -404,7 +404,7 @@ fn shadow_for(system: &mut System, index: usize, address: u32, data: bool, store
         // Untranslated, and the one-to-one map missed: an emulated device, or outside its memory.
         return crate::io_map::outside(&mut system.partitions[index], address, address, data);
     };
-    let (tag, data_word) = (partition.tlb.hi[entry], partition.tlb.lo[entry]);
+    let tag = partition.tlb.hi[entry];
     let size = (tag & hi::SIZE) >> hi::SIZE_SHIFT;
     if size == 0 {
         return Outcome::Stop(Fault::TinyPage);
@@ -415,47 +415,91 @@ fn shadow_for(system: &mut System, index: usize, address: u32, data: bool, store
     // A para-virtual partition's zone 15 is its IRFM pages' in the real ZPR: a page of the guest's in
     // that zone gets its access worked out in software.
     #[cfg(feature = "irfm")]
-    if partition.mode != irfm::image::Mode::Full && (data_word >> lo::ZSEL_SHIFT) & 0xf == u32::from(crate::partition::IRFM_ZONE) {
+    if partition.mode != irfm::image::Mode::Full && (partition.tlb.lo[entry] >> lo::ZSEL_SHIFT) & 0xf == u32::from(crate::partition::IRFM_ZONE) {
         return shadow_precise(system, index, address, real, Some(entry));
     }
+    let crowded = partition.tlb.overlaps && overlapped(partition, address, entry, page_bytes(size));
+    if crowded && overlapped(partition, address, entry, page_bytes(1)) {
+        return shadow_precise(system, index, address, real, Some(entry));
+    }
+    let shadow = match plain_shadow(partition, address, entry, crowded) {
+        Ok(shadow) => shadow,
+        Err(physical) => return Outcome::Stop(Fault::OutsideMemory { address: physical }),
+    };
+    install(system, shadow);
+    Outcome::Resume
+}
+
+/// Whether an entry of the guest's other than `entry` covers any of the `bytes` (a page size)
+/// around `address` for its PID.
+fn overlapped(partition: &Partition, address: u32, entry: usize, bytes: u32) -> bool {
+    partition.tlb.matching(address & !(bytes - 1), partition.vcpu.pid, bytes).any(|other| other != entry)
+}
+
+/// The plain shadow of the guest's valid `entry` for an access at `address`:
+/// the largest page, no larger than the guest's, around the address that the partition owns whole
+/// and, where entries overlap (`crowded`), that no other entry of the guest overlaps (an access
+/// this entry refuses may be another's: QEMU tries them all). `Err` with the guest physical address
+/// if the partition does not own even 4 KiB there, or the entry is of 1 KiB.
+fn plain_shadow(partition: &Partition, address: u32, entry: usize, crowded: bool) -> Result<Entry, u32> {
+    let (tag, data_word) = (partition.tlb.hi[entry], partition.tlb.lo[entry]);
+    let size = (tag & hi::SIZE) >> hi::SIZE_SHIFT;
     let guest_mask = page_bytes(size) - 1;
     let physical = (data_word & lo::RPN & !guest_mask) | (address & guest_mask);
-    // The largest page, no larger than the guest's, around the address that the partition owns whole
-    // and that no other entry of the guest overlaps (where one does, an access this entry refuses
-    // may be another's: QEMU tries them all).
-    let overlapped = |bytes: u32| {
-        partition.tlb.matching(address & !(bytes - 1), partition.vcpu.pid, bytes).any(|other| other != entry)
-    };
-    let crowded = partition.tlb.overlaps && overlapped(page_bytes(size));
-    if crowded && overlapped(page_bytes(1)) {
-        return shadow_precise(system, index, address, real, Some(entry));
-    }
-    let Some(shadow_size) = (1..=size).rev().find(|&candidate| {
-        let bytes = page_bytes(candidate);
-        if crowded && overlapped(bytes) {
-            return false;
-        }
-        let first = physical & !(bytes - 1);
-        let Some(last) = first.checked_add(bytes - 1) else { return false };
-        let (Some(start), Some(end)) = (owned(partition, first), owned(partition, last)) else {
-            return false;
-        };
-        end.wrapping_sub(start) == bytes - 1 && start & (bytes - 1) == 0
-    }) else {
-        return Outcome::Stop(Fault::OutsideMemory { address: physical });
-    };
+    let shadow_size = (1..=size)
+        .rev()
+        .find(|&candidate| {
+            let bytes = page_bytes(candidate);
+            if crowded && overlapped(partition, address, entry, bytes) {
+                return false;
+            }
+            let first = physical & !(bytes - 1);
+            let Some(last) = first.checked_add(bytes - 1) else { return false };
+            let (Some(start), Some(end)) = (owned(partition, first), owned(partition, last)) else {
+                return false;
+            };
+            end.wrapping_sub(start) == bytes - 1 && start & (bytes - 1) == 0
+        })
+        .ok_or(physical)?;
     let bytes = page_bytes(shadow_size);
     let real_page = owned(partition, physical & !(bytes - 1)).unwrap_or(0);
     let device = partition.real_address(physical).is_none();
     let attributes = data_word & (lo::EX | lo::WR | (0xf << lo::ZSEL_SHIFT) | lo::W | lo::I | lo::M | lo::G);
     let attributes = if device { attributes | lo::I | lo::G } else { attributes };
-    let shadow = Entry {
+    Ok(Entry {
         hi: (address & !(bytes - 1)) | (shadow_size << hi::SIZE_SHIFT) | hi::V,
         lo: real_page | attributes,
         tid: shadow_tid(partition.index),
-    };
-    install(system, shadow);
-    Outcome::Resume
+    })
+}
+
+/// The guest wrote a TLBHI word with `tlbwe` (`word`; `emulate::tlb` has written it and flushed the
+/// shadows over the page): where its next access to the page would make a plain shadow, one that
+/// depends on this entry alone, that shadow is made now, sparing a software-refilled TLB the real
+/// miss that follows every refill. That is: the shadows are plain and serve a mode that is not
+/// mixed, no two entries overlap, the entry is valid, of 4 KiB or more, big-endian (its TID is the
+/// current PID, as `tlbwe` took it), not in a para-virtual guest's IRFM zone, and the partition owns
+/// its page.
+/// Otherwise the miss makes (or refuses) it, as before.
+pub fn preload(system: &mut System, index: usize, word: u32) {
+    let partition = &system.partitions[index];
+    let slot = partition.vcpu.gpr[irfm::insn::ra(word)] as usize % ENTRIES;
+    let tlb = &partition.tlb;
+    let tag = tlb.hi[slot];
+    let plain = !tlb.precise && !tlb.overlaps && !mixed_key(tlb.shadow_key);
+    let simple = irfm::insn::rb(word) == 0
+        && tag & (hi::V | hi::E) == hi::V;
+    #[cfg(feature = "irfm")]
+    let simple = simple
+        && (partition.mode == irfm::image::Mode::Full
+            || (tlb.lo[slot] >> lo::ZSEL_SHIFT) & 0xf != u32::from(crate::partition::IRFM_ZONE));
+    if plain && simple {
+        if let Ok(shadow) = plain_shadow(partition, tag & hi::EPN, slot, false) {
+            // The guest may be in real mode (a TLB-miss handler), whose PID is not the shadows'.
+            let pid = real_context(partition).0;
+            install_leaving_pid(system, shadow, pid);
+        }
+    }
 }
 
 /// A para-virtual partition's IRFM page at `address`, mapped again: translated, the guest reaches
@@ -472,12 +516,18 @@ fn irfm_page(system: &mut System, index: usize, address: u32) -> Option<Outcome>
     Some(Outcome::Resume)
 }
 
-/// Writes a shadow entry into the next shadow slot of the real TLB (round robin).
+/// Writes a shadow entry into the next shadow slot of the real TLB (round robin), for a guest that
+/// translates (the real PID is left at the shadow's TID).
 fn install(system: &mut System, shadow: Entry) {
+    install_leaving_pid(system, shadow, shadow.tid);
+}
+
+/// [`install`], leaving the real PID at `pid`.
+fn install_leaving_pid(system: &mut System, shadow: Entry, pid: u8) {
     let slot = usize::from(system.next_shadow_slot).max(usize::from(system.first_shadow_slot));
     system.next_shadow_slot =
         if slot + 1 >= tlb::ENTRIES { system.first_shadow_slot } else { slot as u8 + 1 };
-    tlb::write(slot, shadow, shadow.tid);
+    tlb::write(slot, shadow, pid);
 }
 
 /// A *precise* shadow for an access at `address` that reaches `real` (through the guest's `entry`, or
@@ -622,6 +672,59 @@ mod tests {
 
     fn shadows() -> Vec<Entry> {
         crate::arch::host::with(|m| m.tlb.iter().copied().filter(|e| e.hi & hi::V != 0 && e.tid == shadow_tid(0)).collect())
+    }
+
+    /// `tlbwe r4,r6,0` of entry 3's own TLBHI (r6 = 3), as the last write of a refill, then
+    /// [`preload`], as `trap::program` calls it.
+    fn refill_entry_3(system: &mut System) {
+        let word = (31 << 26) | (4 << 21) | (6 << 16) | (978 << 1);
+        let p = &mut system.partitions[0];
+        (p.vcpu.gpr[4], p.vcpu.gpr[6]) = (p.tlb.hi[3], 3);
+        assert_eq!(crate::emulate::tlb::tlbwe(p, word), Outcome::Next);
+        preload(system, 0, word);
+    }
+
+    #[test]
+    fn a_refill_in_real_mode_preloads_the_shadow_the_miss_would_make_and_leaves_the_real_mode_pid() {
+        let mut system = system_in(0); // the guest's TLB-miss handler, untranslated
+        refill_entry_3(&mut system);
+        let [preloaded] = shadows()[..] else { panic!("one shadow expected: {:x?}", shadows()) };
+        assert_eq!(crate::arch::host::read_spr(945), u32::from(crate::partition::tid(0)), "the real-mode map's PID");
+        // Back in translated mode, what a miss in the page makes instead:
+        crate::arch::host::invalidate_tlb();
+        system.partitions[0].vcpu.msr = msr::IR | msr::DR;
+        translation_changed(&mut system.partitions[0]);
+        assert_eq!(tlb_miss(&mut system, 0, 0x1000_2345, true, false), Outcome::Resume);
+        assert_eq!(shadows(), [preloaded]);
+    }
+
+    #[test]
+    fn no_shadow_is_preloaded_where_the_miss_would_look_beyond_the_entry_or_refuse_it() {
+        let changes: [fn(&mut Partition); 6] = [
+            |p| p.tlb.overlaps = true,
+            |p| p.tlb.precise = true,
+            |p| p.tlb.shadow_key = mode_key(msr::DR), // the shadows serve a mixed mode
+            |p| p.tlb.lo[3] = 0x0200_0000 | lo::WR,  // memory not its own: the miss stops it
+            |p| p.tlb.hi[3] &= !hi::SIZE,            // a 1 KiB page: the miss stops it
+            |p| p.tlb.hi[3] |= hi::E,                // little-endian: the miss stops it
+        ];
+        for change in changes {
+            let mut system = system_in(0);
+            crate::arch::host::invalidate_tlb();
+            change(&mut system.partitions[0]);
+            refill_entry_3(&mut system);
+            assert!(shadows().is_empty(), "{:x?}", shadows());
+        }
+    }
+
+    #[test]
+    #[cfg(feature = "irfm")]
+    fn no_shadow_is_preloaded_for_a_para_virtual_guests_page_in_the_irfm_zone() {
+        let mut system = system_in(0);
+        system.partitions[0].mode = irfm::image::Mode::Para;
+        system.partitions[0].tlb.lo[3] |= 0xf << lo::ZSEL_SHIFT; // zone 15
+        refill_entry_3(&mut system);
+        assert!(shadows().is_empty(), "{:x?}", shadows());
     }
 
     #[test]
