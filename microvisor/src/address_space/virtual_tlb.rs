@@ -97,15 +97,21 @@ impl Tlb {
     }
 
     /// Notes that TLBHI of entry `slot` was written: whether it now overlaps another valid entry.
-    /// (A software-refilled TLB writes one on every miss: once an overlap is noted, the scan is not
-    /// made again. Two pages overlap where their EPNs agree above the larger one's size; the mask
+    /// (A software-refilled TLB writes one on every miss: the scan is tight, and once an overlap is
+    /// noted it is not made again. Two pages overlap where their EPNs agree above the larger one's size; the mask
     /// `!(bytes − 1)` of a power of two is `−bytes`, and of 1 KiB at least it drops the fields below EPN.)
     pub fn hi_written(&mut self, slot: usize) {
         let tag = self.hi[slot];
         if tag & hi::V != 0 && !self.overlaps {
             let mask = tag_bytes(tag).wrapping_neg();
-            self.overlaps = self.hi.iter().enumerate().any(|(other, &other_tag)| {
-                other_tag & hi::V != 0 && (tag ^ other_tag) & mask & tag_bytes(other_tag).wrapping_neg() == 0 && other != slot
+            // The page test alone in the loop (it rules out nearly every entry), the rest apart.
+            #[cold]
+            fn valid_other(tags: &[u32; ENTRIES], other: usize, slot: usize) -> bool {
+                tags[other] & hi::V != 0 && other != slot
+            }
+            self.overlaps = (0..ENTRIES).any(|other| {
+                let other_tag = self.hi[other];
+                (tag ^ other_tag) & mask & tag_bytes(other_tag).wrapping_neg() == 0 && valid_other(&self.hi, other, slot)
             });
         }
     }
@@ -129,14 +135,22 @@ impl Tlb {
 
     /// Whether entry `index` covers any of the `bytes` at `address` for process `pid`. Inlined into
     /// the scans of [`Tlb::translating`] (every shadow miss makes one, over 64 entries) and
-    /// [`Tlb::matching`]; the address is compared first, as it rules out most entries.
+    /// [`Tlb::matching`]. The address is compared first, as it rules out most entries, and the
+    /// rest is apart ([`Tlb::valid_for`]), so the loop holds the page test alone.
     #[inline(always)]
     fn covers(&self, index: usize, address: u32, pid: u8, bytes: u32) -> bool {
         let tag = self.hi[index];
         // At least 1 KiB, so the mask also drops TLBHI's fields below EPN.
         let mask = !(tag_bytes(tag).max(bytes) - 1);
+        (address ^ tag) & mask == 0 && self.valid_for(index, pid)
+    }
+
+    /// Whether entry `index` is valid and translates for process `pid`. (Cold: it keeps the scans
+    /// that test the page first tight.)
+    #[cold]
+    fn valid_for(&self, index: usize, pid: u8) -> bool {
         let tid = self.tid[index];
-        tag & hi::V != 0 && (address ^ tag) & mask == 0 && (tid == 0 || tid == pid)
+        self.hi[index] & hi::V != 0 && (tid == 0 || tid == pid)
     }
 }
 
