@@ -125,7 +125,8 @@ const RESET_DBSR: u32 = 0x0000_0300;
 /// Table entry of a number that is no plain-storage SPR.
 pub const NONE: u8 = 0xff;
 /// Table entry flag: an `mtspr` of this number needs more than a store (the fast path leaves it to
-/// the emulation in Rust): SPRG4–7 (the real ones follow), their read-only user aliases, ZPR
+/// the emulation in Rust, but for SPRG4–7, whose real register it writes too): SPRG4–7 (the real
+/// ones follow), their read-only user aliases, ZPR
 /// (translation), DBSR (write 1 to clear), DBCR0 (its RST field resets, see `reset`), SRR2/SRR3 (the
 /// real ones follow, see `partition::enter`),
 /// and with `irfm` the SPRs of the read-only IRFM page (`irfm_pages` refreshes it).

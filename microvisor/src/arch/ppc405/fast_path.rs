@@ -6,7 +6,8 @@
 //! instruction word and emulates, on the partition's [`Vcpu`](crate::vcpu::Vcpu), without a stack
 //! and without calling Rust:
 //! - `mfspr`/`mtspr` of a plain-storage SPR (the `SPR_INDEX_*` tables in `vcpu` say which; writes
-//!   flagged `SLOW_WRITE` are left to Rust), `mfmsr`;
+//!   flagged `SLOW_WRITE` are left to Rust but those of SPRG4–7, which also write the real
+//!   register), `mfmsr`;
 //! - `wrteei`, `wrtee`, `mtmsr`, `rfi`, unless they enable EE or CE while an interrupt is pending
 //!   (it must be delivered), set MSR[WE] (`mtmsr`: the partition sleeps; `rfi` clears it, as QEMU's
 //!   does), or (`mtmsr`, and `rfi` with
@@ -338,8 +339,8 @@ core::arch::global_asm!(
     "    spr_entry",
     "    cmplwi 5, {none}",
     "    beq- fast_to_slow",
-    "    andi. 6, 5, {slow_write}",
-    "    bne- fast_to_slow",
+    "    andi. 7, 5, {slow_write}",
+    "    bne- fast_mtspr_user_sprg",
     "    andi. 5, 5, {index}",
     irfm_spr_slot!("fast_mtspr_to"),
     "    slwi 5, 5, 2",
@@ -348,6 +349,27 @@ core::arch::global_asm!(
     "fast_mtspr_to:",
     "    lwzx 6, 1, 27",
     "    stwx 6, 7, 5",
+    "    b fast_next",
+    // mtspr SPRG4–7 (SPRs 276–279; r6 = the number): the register file, then all four real ones
+    // from it (as `spr::load_user_sprgs`; mtspr names its SPR in the instruction, and four plain
+    // copies are smaller than a branch per register), which the guest's user mode reads without a
+    // trap. Every other write that needs more than a store goes to Rust.
+    "fast_mtspr_user_sprg:",
+    "    addi 7, 6, -276",
+    "    cmplwi 7, 3",
+    "    bgt- fast_to_slow",
+    "    lwzx 8, 1, 27",
+    "    slwi 5, 7, 2",
+    "    addi 5, 5, {sprg4}",
+    "    stwx 8, 1, 5",
+    "    lwz 8, {sprg4}(1)",
+    "    mtspr 276, 8",
+    "    lwz 8, {sprg4}+4(1)",
+    "    mtspr 277, 8",
+    "    lwz 8, {sprg4}+8(1)",
+    "    mtspr 278, 8",
+    "    lwz 8, {sprg4}+12(1)",
+    "    mtspr 279, 8",
     "    b fast_next",
     "fast_mfmsr:",
     "    stwx 29, 1, 27",
@@ -456,6 +478,7 @@ core::arch::global_asm!(
     msr = const offset::MSR,
     pending = const offset::PENDING,
     sprs = const offset_of!(crate::vcpu::Vcpu, sprs),
+    sprg4 = const offset_of!(crate::vcpu::Vcpu, sprs) + 4 * Spr::Sprg4 as usize,
     srr0_offset = const offset::SRR0,
     sprg0_offset = const offset::SPRG0,
     srr0 = const Spr::Srr0 as u8,
