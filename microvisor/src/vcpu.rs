@@ -131,6 +131,9 @@ pub const NONE: u8 = 0xff;
 /// real ones follow, see `partition::enter`),
 /// and with `irfm` the SPRs of the read-only IRFM page (`irfm_pages` refreshes it).
 pub const SLOW_WRITE: u8 = 0x40;
+/// The `mtspr` numbers flagged [`SLOW_WRITE`] that the fast path takes all the same: SPRG4–7, whose
+/// write is a store and a copy to the real registers (`arch::ppc405::fast_path`).
+pub const FAST_SLOW_WRITES: core::ops::RangeInclusive<u16> = irfm::spr::SPRG0 + 4..=irfm::spr::SPRG0 + 7;
 /// Table entry bits that hold the [`Spr`] index.
 pub const INDEX: u8 = 0x3f;
 

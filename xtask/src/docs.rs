@@ -25,7 +25,7 @@ use microvisor::arch::ppc405::fast_path;
 use microvisor::emulate::Outcome;
 use microvisor::reflect::{esr, Interrupt};
 use microvisor::system::Partition;
-use microvisor::vcpu::{Spr, NONE, SLOW_WRITE, SPR_INDEX_256, SPR_INDEX_944};
+use microvisor::vcpu::{Spr, FAST_SLOW_WRITES, NONE, SLOW_WRITE, SPR_INDEX_256, SPR_INDEX_944};
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
@@ -205,7 +205,7 @@ fn fast_path_text(op: Op) -> String {
         Op::Mtspr => {
             let served = listed_sprs(|number| spr::is_privileged(number) && fast_write(number));
             let slow = listed_sprs(|number| spr::is_privileged(number) && fast_read(number) && !fast_write(number));
-            format!("for the plain-storage SPRs whose write is a store: {served} (not {slow})")
+            format!("for the plain-storage SPRs whose write is a store (SPRG4–7: and a copy to the real ones): {served} (not {slow})")
         }
         Op::Rfci
         | Op::Mfdcr
@@ -641,10 +641,11 @@ fn fast_read(number: u16) -> bool {
     Spr::index_of(number).is_some()
 }
 
-/// Whether the fast path answers `mtspr` of `number` (plain storage, and the write is a store).
+/// Whether the fast path answers `mtspr` of `number` (plain storage, and the write is a store, or
+/// one of SPRG4–7, which it also copies to the real registers).
 fn fast_write(number: u16) -> bool {
     let entry = table_entry(number);
-    fast_read(number) && (entry == NONE || entry & SLOW_WRITE == 0)
+    fast_read(number) && (entry == NONE || entry & SLOW_WRITE == 0 || FAST_SLOW_WRITES.contains(&number))
 }
 
 /// The names of the listed privileged SPRs for which `select` holds, in number order.
@@ -955,7 +956,8 @@ mod tests {
     #[test]
     fn the_fast_path_serves_plain_sprs_and_leaves_effects_to_rust() {
         assert_eq!(case_path(Op::Mfspr, Some(spr::SRR0)), CasePath::Fast);
-        assert_eq!(case_path(Op::Mtspr, Some(spr::SPRG0 + 4)), CasePath::Slow, "SPRG4 write loads the real one");
+        assert_eq!(case_path(Op::Mtspr, Some(spr::SPRG0 + 4)), CasePath::Fast, "SPRG4 write: a store and the real ones");
+        assert_eq!(case_path(Op::Mtspr, Some(spr::ZPR)), CasePath::Slow, "ZPR write: the translation changes");
         assert_eq!(case_path(Op::Mfspr, Some(spr::SPRG0 + 4)), CasePath::Fast);
         assert_eq!(case_path(Op::Mfspr, Some(spr::PID)), CasePath::Slow);
         assert_eq!(case_path(Op::Mfspr, Some(spr::SPRG4_USER)), CasePath::Native);

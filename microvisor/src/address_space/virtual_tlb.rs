@@ -21,8 +21,10 @@
 //! (PPC405 manual 7.5.2). DSI and ISI raised by a shadow entry therefore carry the ESR and DEAR the
 //! guest's own entry would have produced, and are reflected as they are.
 //!
-//! Shadows are flushed when the guest writes its TLB (`tlbwe`, `tlbia`) or its PID; a guest in
-//! (virtual) real mode runs on the one-to-one map of `partition`.
+//! Shadows are flushed when the guest writes its TLB (`tlbwe`: those over the pages of the entry's
+//! valid old and new tags; `tlbia`) or its PID; a guest in (virtual) real mode runs on the
+//! one-to-one map of `partition`. A `tlbwe` of TLBHI also makes the entry's shadow at once where it
+//! depends on that entry alone ([`preload`]), as a software-refilled TLB writes one to be used next.
 //!
 //! Two cases serve kinds of access differently on one page, while the real 405 has a single TLB for
 //! all of them: MSR[IR] ≠ MSR[DR] (a *mixed* mode: fetches translated and data not, or the other way

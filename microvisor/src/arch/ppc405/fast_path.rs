@@ -90,6 +90,10 @@ macro_rules! irfm_zone_switch {
 }
 #[cfg(feature = "irfm")]
 const _: () = assert!(crate::partition::IRFM_ZONE == 15, "irfm_zone_switch assumes zone 15");
+const _: () = assert!(
+    *crate::vcpu::FAST_SLOW_WRITES.start() == 276 && *crate::vcpu::FAST_SLOW_WRITES.end() == 279,
+    "fast_mtspr_user_sprg writes SPRs 276-279 by number"
+);
 
 // With `irfm-fallback`, the hypercalls that stand for `mtmsr`, `wrtee`, `wrteei` and `rfi` in a
 // para-virtual partition (SPRG2 ≠ 0) take the same paths as the instructions: a program interrupt
@@ -355,8 +359,8 @@ core::arch::global_asm!(
     // copies are smaller than a branch per register), which the guest's user mode reads without a
     // trap. Every other write that needs more than a store goes to Rust.
     "fast_mtspr_user_sprg:",
-    "    addi 7, 6, -276",
-    "    cmplwi 7, 3",
+    "    addi 7, 6, -{user_sprg_first}",
+    "    cmplwi 7, {user_sprg_last}-{user_sprg_first}",
     "    bgt- fast_to_slow",
     "    lwzx 8, 1, 27",
     "    slwi 5, 7, 2",
@@ -479,6 +483,8 @@ core::arch::global_asm!(
     pending = const offset::PENDING,
     sprs = const offset_of!(crate::vcpu::Vcpu, sprs),
     sprg4 = const offset_of!(crate::vcpu::Vcpu, sprs) + 4 * Spr::Sprg4 as usize,
+    user_sprg_first = const *crate::vcpu::FAST_SLOW_WRITES.start(),
+    user_sprg_last = const *crate::vcpu::FAST_SLOW_WRITES.end(),
     srr0_offset = const offset::SRR0,
     sprg0_offset = const offset::SPRG0,
     srr0 = const Spr::Srr0 as u8,
