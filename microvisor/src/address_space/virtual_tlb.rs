@@ -179,10 +179,11 @@ fn translating(partition: &Partition) -> bool {
 /// [`mode_key`] of MSR[IR] = MSR[DR] = 1 in supervisor mode.
 const FULL_TRANSLATION: u8 = 3;
 
-/// The zone of precise shadows, and the real ZPR while they are used: zone 0 = 01 (EX and WR
-/// apply, in user mode too), the others closed (no precise shadow uses them).
+/// The zone of precise shadows.
 const PRECISE_ZONE: u32 = 0;
-const PRECISE_ZPR: u32 = 0x4000_0000;
+/// The real ZPR while precise shadows are used: zone 0 = 01 (EX and WR apply, in user mode too),
+/// the others closed (no precise shadow uses them). The fast path's `rfi` loads it too.
+pub const PRECISE_ZPR: u32 = 0x4000_0000;
 
 /// MSR[PR, IR, DR] in one byte: IR → 2, DR → 1, PR → 4.
 const fn mode_key(msr_value: u32) -> u8 {

@@ -11,7 +11,8 @@
 //! - `wrteei`, `wrtee`, `mtmsr`, `rfi`, unless they enable EE or CE while an interrupt is pending
 //!   (it must be delivered), set MSR[WE] (`mtmsr`: the partition sleeps; `rfi` clears it, as QEMU's
 //!   does), or (`mtmsr`, and `rfi` with
-//!   `tlb-virt`) change PR, IR or DR (the translation context changes).
+//!   `tlb-virt`) change PR, IR or DR (the translation context changes), except an `rfi` with
+//!   `tlb-virt` into full translation that flushes no shadow (`fast_rfi_translation`).
 //!
 //! Everything else goes on to the common save path and `trap::dispatch`, with the state saved
 //! exactly as the vectors save it. The path is straight-line but for the decode branches: 40 to
@@ -30,14 +31,15 @@ use {
     core::mem::offset_of,
 };
 
-// With `tlb-virt`, an rfi that changes MSR[PR, IR, DR] changes the real PID and ZPR: left to
-// Rust. With `irfm` alone, only a change of IR or DR is (nothing to do for it, but rare); a change
-// of PR opens or closes the IRFM zone here (`irfm_zone_switch`).
+// With `tlb-virt`, an rfi that changes MSR[PR, IR, DR] changes the real PID and ZPR: into full
+// translation that is done here (`fast_rfi_translation`), anything else is left to Rust. With
+// `irfm` alone, only a change of IR or DR is (nothing to do for it, but rare); a change of PR opens
+// or closes the IRFM zone here (`irfm_zone_switch`).
 #[cfg(feature = "tlb-virt")]
 #[allow(unused_macros)]
 macro_rules! rfi_translation_check {
     () => {
-        "    xor 7, 6, 29\n    andi. 7, 7, 0x4030\n    bne- fast_to_slow"
+        "    xor 7, 6, 29\n    andi. 7, 7, 0x4030\n    bne- fast_rfi_translation\nfast_rfi_translated:"
     };
 }
 #[cfg(all(feature = "irfm", not(feature = "tlb-virt")))]
@@ -499,6 +501,79 @@ core::arch::global_asm!(
     table944 = sym crate::vcpu::SPR_INDEX_944,
     table256 = sym crate::vcpu::SPR_INDEX_256,
 );
+
+// `rfi` into full translation (MSR[IR] = MSR[DR] = 1) with `tlb-virt`, as a guest returns from an
+// interrupt to its translated code: `address_space::translation_changed` in the one case that
+// flushes nothing, the shadows being plain or made for this very mode (PR included). The real PID
+// becomes the partition's shadow TID and the real ZPR the guest's (its supervisor mode: each zone
+// promoted, `address_space::real_zpr`), or the zone of precise shadows; a new ZPR moves the PID
+// away and back, as `spr::set_zpr` does for QEMU. A para-virtual partition, another mode, or
+// precise shadows made for another mode go to Rust. In: r6 the new MSR, r1 the register file;
+// clobbers r3–r5, r7 and CR0. (Rust's `emulate::rfi` finds the same state if a pending interrupt
+// then sends the rfi there.)
+#[cfg(all(target_arch = "powerpc", feature = "tlb-virt", not(any(feature = "trap-stats", feature = "inject-fault"))))]
+core::arch::global_asm!(
+    ".section .text.fast_path, \"ax\"",
+    "fast_rfi_translation:",
+    "    andi. 7, 6, 0x0030",            // IR | DR
+    "    cmplwi 7, 0x0030",
+    "    bne- fast_to_slow",
+    "    lbz 7, {mode}(1)",
+    "    cmplwi 7, {full}",
+    "    bne- fast_to_slow",
+    "    rlwinm 3, 6, 20, 29, 29",       // the mode key: PR → 4 …
+    "    ori 3, 3, 3",                   // … IR → 2, DR → 1
+    "    lbz 4, {precise}(1)",
+    "    lbz 5, {shadow_key}(1)",
+    "    cmplw 3, 5",
+    "    beq 1f",
+    "    cmplwi 4, 0",
+    "    bne- fast_to_slow",             // precise shadows of another mode: flushed in Rust
+    "    stb 3, {shadow_key}(1)",
+    "1:  lis 7, {precise_zpr}@h",
+    "    ori 7, 7, {precise_zpr}@l",
+    "    cmplwi 4, 0",
+    "    bne 2f",
+    "    lwz 7, {zpr}(1)",               // the guest's ZPR …
+    "    andi. 5, 6, 0x4000",
+    "    bne 2f",
+    "    oris 7, 7, 0x5555",             // … promoted in its supervisor mode
+    "    ori 7, 7, 0x5555",
+    "2:  lbz 4, {index}(1)",
+    "    addi 4, 4, {shadow_tid}",
+    "    mtspr 945, 4",
+    "    mfspr 5, 944",
+    "    cmplw 5, 7",
+    "    beq fast_rfi_translated",
+    "    mtspr 944, 7",
+    "    xori 5, 4, 0x80",
+    "    mtspr 945, 5",
+    "    mtspr 945, 4",
+    "    b fast_rfi_translated",
+    mode = const partition_offset::MODE,
+    full = const irfm::image::Mode::Full as u8,
+    precise = const partition_offset::PRECISE,
+    shadow_key = const partition_offset::SHADOW_KEY,
+    precise_zpr = const crate::address_space::PRECISE_ZPR,
+    zpr = const offset_of!(crate::vcpu::Vcpu, sprs) + 4 * Spr::Zpr as usize,
+    index = const partition_offset::INDEX,
+    shadow_tid = const crate::address_space::shadow_tid(0),
+);
+
+/// Where fields of a [`Partition`](crate::system::Partition) are from its register file (the
+/// address the fast path holds in r1).
+#[cfg(all(target_arch = "powerpc", feature = "tlb-virt", not(any(feature = "trap-stats", feature = "inject-fault"))))]
+mod partition_offset {
+    use crate::address_space::Tlb;
+    use crate::system::Partition;
+    use core::mem::offset_of;
+
+    const VCPU: isize = offset_of!(Partition, vcpu) as isize;
+    pub const MODE: isize = offset_of!(Partition, mode) as isize - VCPU;
+    pub const INDEX: isize = offset_of!(Partition, index) as isize - VCPU;
+    pub const PRECISE: isize = (offset_of!(Partition, tlb) + offset_of!(Tlb, precise)) as isize - VCPU;
+    pub const SHADOW_KEY: isize = (offset_of!(Partition, tlb) + offset_of!(Tlb, shadow_key)) as isize - VCPU;
+}
 
 /// Whether this build has the fast path.
 pub const ENABLED: bool = !cfg!(any(feature = "trap-stats", feature = "inject-fault"));
