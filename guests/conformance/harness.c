@@ -1,8 +1,9 @@
 /* The conformance guest's exception handling and output helpers. */
 #include "harness.h"
 
-/* The interrupted code's r0 and LR, in the save area of lib/exception-vectors (0x3000, 0x3084). */
+/* The interrupted code's r0, r3 and LR, in the save area of lib/exception-vectors (0x3000, 0x3084). */
 #define SAVED_R0 (*(volatile uint32_t *)0x3000)
+#define SAVED_R3 (*(volatile uint32_t *)0x300c)
 #define SAVED_LR (*(volatile uint32_t *)0x3084)
 
 volatile uint32_t trap_count;
@@ -57,6 +58,8 @@ uint32_t on_exception(uint32_t vector)
     case 0x0c00: /* system call: SRR0 already points after the sc */
         if (SAVED_R0 == LEAVE_USER_MODE)
             MTSPR(SRR1, srr1 & ~MSR_PR);
+        else if (SAVED_R0 == SWITCH_MODE)
+            MTSPR(SRR1, (srr1 & ~(MSR_PR | MSR_IR | MSR_DR)) | (SAVED_R3 & (MSR_PR | MSR_IR | MSR_DR)));
         break;
     case 0x0100: /* critical input */
     case 0x0500: /* external: switch off every UIC line so it cannot fire again */

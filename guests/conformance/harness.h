@@ -105,6 +105,9 @@ extern volatile enum resume resume_mode;
  * synchronizing: QEMU 7.2's 405 flushes its own TLB after a PID change only at such a point. The
  * handler returns at once and logs nothing. */
 #define CONTEXT_SYNC 0x5ec0de01u
+/* r0 of a system call whose handler returns in the mode r3 names (its MSR[PR, IR, DR]), as an OS
+ * returns from an interrupt into another context. */
+#define SWITCH_MODE 0x5ec0de02u
 /* The handler's own counters of timer interrupts. */
 extern volatile uint32_t pit_count;
 /* When non-zero, the PIT handler stops the PIT (TCR = 0) at this count: a test that awaits n

@@ -245,7 +245,15 @@ static uint32_t run_seed(void)
             break;
         }
         case 9:
-            if (!(msr & MSR_PR)) {
+            /* A new mode: half the time, in either mode, through a system call whose rfi returns
+             * to it (an OS switching contexts; shadows made for one mode must not serve another),
+             * else by mtmsr in supervisor mode. */
+            if (pick(2)) {
+                msr = random_mode();
+                __asm__ volatile("lis 0, %0@h; ori 0, 0, %0@l; mr 3, %1; sc"
+                                 : : "i"(SWITCH_MODE), "r"(msr) : "r0", "r3", "memory");
+                hash = mix(hash, "new msr by rfi", msr);
+            } else if (!(msr & MSR_PR)) {
                 msr = random_mode();
                 mtmsr(msr);
                 hash = mix(hash, "new msr", msr);

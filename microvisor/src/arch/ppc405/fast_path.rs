@@ -12,7 +12,7 @@
 //!   (it must be delivered), set MSR[WE] (`mtmsr`: the partition sleeps; `rfi` clears it, as QEMU's
 //!   does), or (`mtmsr`, and `rfi` with
 //!   `tlb-virt`) change PR, IR or DR (the translation context changes), except an `rfi` with
-//!   `tlb-virt` into full translation that flushes no shadow (`fast_rfi_translation`).
+//!   `tlb-virt` back into the fully translated mode the shadows serve (`fast_rfi_translation`).
 //!
 //! Everything else goes on to the common save path and `trap::dispatch`, with the state saved
 //! exactly as the vectors save it. The path is straight-line but for the decode branches: 40 to
@@ -503,14 +503,14 @@ core::arch::global_asm!(
 );
 
 // `rfi` into full translation (MSR[IR] = MSR[DR] = 1) with `tlb-virt`, as a guest returns from an
-// interrupt to its translated code: `address_space::translation_changed` in the one case that
-// flushes nothing, the shadows being plain or made for this very mode (PR included). The real PID
-// becomes the partition's shadow TID and the real ZPR the guest's (its supervisor mode: each zone
-// promoted, `address_space::real_zpr`), or the zone of precise shadows; a new ZPR moves the PID
-// away and back, as `spr::set_zpr` does for QEMU. A para-virtual partition, another mode, or
-// precise shadows made for another mode go to Rust. In: r6 the new MSR, r1 the register file;
-// clobbers r3–r5, r7 and CR0. (Rust's `emulate::rfi` finds the same state if a pending interrupt
-// then sends the rfi there.)
+// interrupt to its translated code: `address_space::translation_changed` where it changes nothing
+// but the real registers, the mode (PR included) being the one the shadows were made for
+// (`Tlb::shadow_key`). The real PID becomes the partition's shadow TID and the real ZPR the
+// guest's (in its supervisor mode each zone promoted, `address_space::real_zpr`), or that of
+// precise shadows; a new ZPR moves the PID away and back, as `spr::set_zpr` does for QEMU. A
+// para-virtual partition or another mode goes to Rust. In: r6 the new MSR, r1 the register file;
+// clobbers r3–r5, r7 and CR0. (If a pending interrupt then sends the rfi to Rust, `emulate::rfi`
+// sets the same.)
 #[cfg(all(target_arch = "powerpc", feature = "tlb-virt", not(any(feature = "trap-stats", feature = "inject-fault"))))]
 core::arch::global_asm!(
     ".section .text.fast_path, \"ax\"",
@@ -523,14 +523,11 @@ core::arch::global_asm!(
     "    bne- fast_to_slow",
     "    rlwinm 3, 6, 20, 29, 29",       // the mode key: PR → 4 …
     "    ori 3, 3, 3",                   // … IR → 2, DR → 1
-    "    lbz 4, {precise}(1)",
     "    lbz 5, {shadow_key}(1)",
     "    cmplw 3, 5",
-    "    beq 1f",
-    "    cmplwi 4, 0",
-    "    bne- fast_to_slow",             // precise shadows of another mode: flushed in Rust
-    "    stb 3, {shadow_key}(1)",
-    "1:  lis 7, {precise_zpr}@h",
+    "    bne- fast_to_slow",             // another mode than the shadows': Rust
+    "    lbz 4, {precise}(1)",
+    "    lis 7, {precise_zpr}@h",
     "    ori 7, 7, {precise_zpr}@l",
     "    cmplwi 4, 0",
     "    bne 2f",
