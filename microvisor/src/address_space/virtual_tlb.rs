@@ -100,8 +100,9 @@ impl Tlb {
 
     /// Notes that TLBHI of entry `slot` was written: whether it now overlaps another valid entry.
     /// (A software-refilled TLB writes one on every miss: the scan is tight, and once an overlap is
-    /// noted it is not made again. Two pages overlap where their EPNs agree above the larger one's size; the mask
-    /// `!(bytes − 1)` of a power of two is `−bytes`, and of 1 KiB at least it drops the fields below EPN.)
+    /// noted it is not made again. Two pages overlap where their EPNs agree above the larger one's
+    /// size; the mask `!(bytes − 1)` of a power of two is `−bytes`, and of 1 KiB at least it drops
+    /// the fields below EPN.)
     pub fn hi_written(&mut self, slot: usize) {
         let tag = self.hi[slot];
         if tag & hi::V != 0 && !self.overlaps {
