@@ -804,6 +804,28 @@ mod tests {
     }
 
     #[test]
+    fn precise_shadows_of_one_mode_go_when_an_rfi_returns_through_real_mode_into_another() {
+        // Made in the guest's supervisor mode (entries 1 and 3 overlap); then an interrupt and an rfi
+        // into its user mode, as an OS returns to a task: they must not serve the other mode.
+        let mut system = system_in(msr::IR | msr::DR);
+        translation_changed(&mut system.partitions[0]);
+        system.partitions[0].tlb.hi[1] = 0x1000_0000 | (2 << hi::SIZE_SHIFT) | hi::V;
+        system.partitions[0].tlb.lo[1] = 0x0020_0000 | lo::WR | (1 << lo::ZSEL_SHIFT);
+        system.partitions[0].tlb.hi_written(1);
+        assert_eq!(tlb_miss(&mut system, 0, 0x1000_0010, false, false), Outcome::Resume);
+        assert!(system.partitions[0].tlb.precise);
+        let partition = &mut system.partitions[0];
+        partition.vcpu.msr = 0; // the interrupt
+        translation_changed(partition);
+        assert_eq!(shadows().len(), 1, "kept while the guest runs untranslated");
+        assert_eq!(partition.tlb.shadow_key, FULL_TRANSLATION, "still the mode they serve");
+        partition.vcpu.msr = msr::PR | msr::IR | msr::DR; // the rfi
+        translation_changed(partition);
+        assert!(shadows().is_empty());
+        assert_eq!((partition.tlb.precise, partition.tlb.shadow_key), (false, mode_key(partition.vcpu.msr)));
+    }
+
+    #[test]
     fn an_access_one_entry_refuses_is_served_by_a_later_matching_entry_as_on_qemu() {
         let mut system = system_in(msr::IR | msr::DR);
         // Entry 1 covers the same 16 KiB as entry 3, onto another page, without EX.
