@@ -125,15 +125,15 @@ const RESET_DBSR: u32 = 0x0000_0300;
 /// Table entry of a number that is no plain-storage SPR.
 pub const NONE: u8 = 0xff;
 /// Table entry flag: an `mtspr` of this number needs more than a store (the fast path leaves it to
-/// the emulation in Rust, but for SPRG4–7, whose real register it writes too): SPRG4–7 (the real
-/// ones follow), their read-only user aliases, ZPR
-/// (translation), DBSR (write 1 to clear), DBCR0 (its RST field resets, see `reset`), SRR2/SRR3 (the
-/// real ones follow, see `partition::enter`),
-/// and with `irfm` the SPRs of the read-only IRFM page (`irfm_pages` refreshes it).
+/// the emulation in Rust): the read-only user aliases of SPRG4–7, ZPR (translation), DBSR (write 1
+/// to clear), DBCR0 (its RST field resets, see `reset`), SRR2/SRR3 (the real ones follow, see
+/// `partition::enter`), and with `irfm` the SPRs of the read-only IRFM page (`irfm_pages` refreshes
+/// it).
 pub const SLOW_WRITE: u8 = 0x40;
-/// The `mtspr` numbers flagged [`SLOW_WRITE`] that the fast path takes all the same: SPRG4–7, whose
-/// write is a store and a copy to the real registers (`arch::ppc405::fast_path`).
-pub const FAST_SLOW_WRITES: core::ops::RangeInclusive<u16> = irfm::spr::SPRG0 + 4..=irfm::spr::SPRG0 + 7;
+/// Table entry flag: an `mtspr` of this number is a store and a copy of SPRG4–7 to the real
+/// registers, which user mode reads without a trap (the fast path does both, as
+/// `spr::load_user_sprgs`).
+pub const REAL_COPY: u8 = 0x80;
 /// Table entry bits that hold the [`Spr`] index.
 pub const INDEX: u8 = 0x3f;
 
@@ -147,8 +147,8 @@ pub static SPR_INDEX_256: [u8; 32] = {
     }
     let mut n = 0;
     while n < 8 {
-        let slow = if n >= 4 { SLOW_WRITE } else { 0 };
-        table[16 + n] = (Spr::Sprg0 as u8 + n as u8) | slow; // 272–279: SPRG0–7
+        let copy = if n >= 4 { REAL_COPY } else { 0 };
+        table[16 + n] = (Spr::Sprg0 as u8 + n as u8) | copy; // 272–279: SPRG0–7
         n += 1;
     }
     table

@@ -25,7 +25,7 @@ use microvisor::arch::ppc405::fast_path;
 use microvisor::emulate::Outcome;
 use microvisor::reflect::{esr, Interrupt};
 use microvisor::system::Partition;
-use microvisor::vcpu::{Spr, FAST_SLOW_WRITES, NONE, SLOW_WRITE, SPR_INDEX_256, SPR_INDEX_944};
+use microvisor::vcpu::{Spr, NONE, SLOW_WRITE, SPR_INDEX_256, SPR_INDEX_944};
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
@@ -641,11 +641,11 @@ fn fast_read(number: u16) -> bool {
     Spr::index_of(number).is_some()
 }
 
-/// Whether the fast path answers `mtspr` of `number` (plain storage, and the write is a store, or
-/// one of SPRG4–7, which it also copies to the real registers).
+/// Whether the fast path answers `mtspr` of `number` (plain storage, and the write is a store, with
+/// SPRG4–7 a copy to the real registers too: `REAL_COPY`).
 fn fast_write(number: u16) -> bool {
     let entry = table_entry(number);
-    fast_read(number) && (entry == NONE || entry & SLOW_WRITE == 0 || FAST_SLOW_WRITES.contains(&number))
+    fast_read(number) && (entry == NONE || entry & SLOW_WRITE == 0)
 }
 
 /// The names of the listed privileged SPRs for which `select` holds, in number order.

@@ -6,8 +6,8 @@
 //! instruction word and emulates, on the partition's [`Vcpu`](crate::vcpu::Vcpu), without a stack
 //! and without calling Rust:
 //! - `mfspr`/`mtspr` of a plain-storage SPR (the `SPR_INDEX_*` tables in `vcpu` say which; writes
-//!   flagged `SLOW_WRITE` are left to Rust but those of SPRG4–7, which also write the real
-//!   register), `mfmsr`;
+//!   flagged `SLOW_WRITE` are left to Rust, those flagged `REAL_COPY`, SPRG4–7, also write the real
+//!   registers), `mfmsr`;
 //! - `wrteei`, `wrtee`, `mtmsr`, `rfi`, unless they enable EE or CE while an interrupt is pending
 //!   (it must be delivered), set MSR[WE] (`mtmsr`: the partition sleeps; `rfi` clears it, as QEMU's
 //!   does), or (`mtmsr`, and `rfi` with
@@ -27,7 +27,7 @@
 #[cfg(all(target_arch = "powerpc", not(any(feature = "trap-stats", feature = "inject-fault"))))]
 use {
     crate::reflect::source,
-    crate::vcpu::{offset, Spr, INDEX, SLOW_WRITE},
+    crate::vcpu::{offset, Spr, INDEX, REAL_COPY, SLOW_WRITE},
     core::mem::offset_of,
 };
 
@@ -92,10 +92,6 @@ macro_rules! irfm_zone_switch {
 }
 #[cfg(feature = "irfm")]
 const _: () = assert!(crate::partition::IRFM_ZONE == 15, "irfm_zone_switch assumes zone 15");
-const _: () = assert!(
-    *crate::vcpu::FAST_SLOW_WRITES.start() == 276 && *crate::vcpu::FAST_SLOW_WRITES.end() == 279,
-    "fast_mtspr_user_sprg writes SPRs 276-279 by number"
-);
 
 // With `irfm-fallback`, the hypercalls that stand for `mtmsr`, `wrtee`, `wrteei` and `rfi` in a
 // para-virtual partition (SPRG2 ≠ 0) take the same paths as the instructions: a program interrupt
@@ -345,8 +341,8 @@ core::arch::global_asm!(
     "    spr_entry",
     "    cmplwi 5, {none}",
     "    beq- fast_to_slow",
-    "    andi. 7, 5, {slow_write}",
-    "    bne- fast_mtspr_user_sprg",
+    "    andi. 7, 5, {slow_write} | {real_copy}",
+    "    bne- fast_mtspr_flagged",
     "    andi. 5, 5, {index}",
     irfm_spr_slot!("fast_mtspr_to"),
     "    slwi 5, 5, 2",
@@ -356,17 +352,16 @@ core::arch::global_asm!(
     "    lwzx 6, 1, 27",
     "    stwx 6, 7, 5",
     "    b fast_next",
-    // mtspr SPRG4–7 (SPRs 276–279; r6 = the number): the register file, then all four real ones
-    // from it (as `spr::load_user_sprgs`; mtspr names its SPR in the instruction, and four plain
-    // copies are smaller than a branch per register), which the guest's user mode reads without a
-    // trap. Every other write that needs more than a store goes to Rust.
-    "fast_mtspr_user_sprg:",
-    "    addi 7, 6, -{user_sprg_first}",
-    "    cmplwi 7, {user_sprg_last}-{user_sprg_first}",
-    "    bgt- fast_to_slow",
+    // mtspr of a flagged SPR: SLOW_WRITE to Rust; REAL_COPY (SPRG4–7) the register file, then all
+    // four real ones from it (mtspr names its SPR in the instruction, and four plain copies are
+    // smaller than a branch per register), which the guest's user mode reads without a trap.
+    "fast_mtspr_flagged:",
+    "    andi. 7, 5, {slow_write}",
+    "    bne- fast_to_slow",
+    "    andi. 5, 5, {index}",
+    "    slwi 5, 5, 2",
+    "    addi 5, 5, {sprs}",
     "    lwzx 8, 1, 27",
-    "    slwi 5, 7, 2",
-    "    addi 5, 5, {sprg4}",
     "    stwx 8, 1, 5",
     "    lwz 8, {sprg4}(1)",
     "    mtspr 276, 8",
@@ -485,8 +480,6 @@ core::arch::global_asm!(
     pending = const offset::PENDING,
     sprs = const offset_of!(crate::vcpu::Vcpu, sprs),
     sprg4 = const offset_of!(crate::vcpu::Vcpu, sprs) + 4 * Spr::Sprg4 as usize,
-    user_sprg_first = const *crate::vcpu::FAST_SLOW_WRITES.start(),
-    user_sprg_last = const *crate::vcpu::FAST_SLOW_WRITES.end(),
     srr0_offset = const offset::SRR0,
     sprg0_offset = const offset::SPRG0,
     srr0 = const Spr::Srr0 as u8,
@@ -494,6 +487,7 @@ core::arch::global_asm!(
     none = const crate::vcpu::NONE,
     index = const INDEX,
     slow_write = const SLOW_WRITE,
+    real_copy = const REAL_COPY,
     rfi_bits = const crate::vcpu::MSR_RFI,
     mtmsr_bits = const crate::vcpu::MSR_MTMSR,
     noncritical = const source::NONCRITICAL,
