@@ -39,6 +39,14 @@ static uint32_t tlb_read_lo(uint32_t index)
 static inline uint32_t load(uint32_t address) { return *(volatile uint32_t *)address; }
 static inline void store(uint32_t address, uint32_t value) { *(volatile uint32_t *)address = value; }
 
+/* A load that an interrupt may skip (the harness resumes after it): then it reads 0xdead0000. */
+static inline uint32_t load_or_dead(uint32_t address)
+{
+    uint32_t v;
+    __asm__ volatile("lis %0, 0xdead; lwz %0, 0(%1)" : "=&b"(v) : "b"(address) : "memory");
+    return v;
+}
+
 /* Guest physical pages the test maps (8 MiB into the guest's memory). */
 #define PAGE_RW 0x00800000u
 #define PAGE_RO 0x00801000u
@@ -59,6 +67,48 @@ static void setup_entries(void)
 }
 
 typedef uint32_t (*function)(void);
+
+/* A system call whose rfi returns into MSR[PR, IR, DR] = `msr` (an OS switching contexts). */
+static void switch_mode(uint32_t msr)
+{
+    __asm__ volatile("lis 0, %0@h; ori 0, 0, %0@l; mr 3, %1; sc" : : "i"(SWITCH_MODE), "r"(msr) : "r0", "r3", "memory");
+}
+
+/* Pages one mode reached must not serve another. Entries 7 and 8 map one page twice (an OS's alias:
+ * the first writable, the second read-only), in zone 2, which ZPR opens to the supervisor (00: the
+ * entries' EX/WR apply) and closes to the user. Each round reaches the page in supervisor mode,
+ * then loads from it in user mode, where only a zone fault is right. Before that, the mode changed
+ * by mtmsr and by rfi, with and without the page reached in between, in an order that leaves a
+ * virtualization which tracks modes lazily believing, at the last change, that nothing changed. */
+static void modes_do_not_share_pages(void)
+{
+    const uint32_t alias = 0x60000000u, both = MSR_IR | MSR_DR;
+    uint32_t results[6];
+    tlb_write(7, alias | SIZE_4K | TLB_V, PAGE_RW | LO_WR | ZSEL(2));
+    tlb_write(8, alias | SIZE_4K | TLB_V, PAGE_RO | ZSEL(2));
+    MTSPR(ZPR, 0x40000000);
+    traps_clear();
+    for (uint32_t round = 0; round < 2; round++) {
+        mtmsr(both);
+        results[3 * round] = load_or_dead(alias);     /* supervisor: through entry 7 */
+        enter_user_mode();                            /* user, by mtmsr: nothing reached */
+        switch_mode(both);                            /* supervisor again, by rfi */
+        results[3 * round + 1] = load_or_dead(alias); /* the page reached in supervisor mode */
+        if (round == 0)
+            enter_user_mode();                        /* user, by mtmsr */
+        else
+            switch_mode(both | MSR_PR);               /* user, by rfi */
+        results[3 * round + 2] = load_or_dead(alias); /* user: DSI, zone 2 is 00 */
+        leave_user_mode();
+    }
+    mtmsr(0);
+    traps_print("one page, two entries, supervisor then user mode");
+    for (uint32_t i = 0; i < 6; i++)
+        line("  loaded", results[i]);
+    tlb_write(7, 0, 0);
+    tlb_write(8, 0, 0);
+    MTSPR(ZPR, 0);
+}
 
 void run_mmu(void)
 {
@@ -181,6 +231,8 @@ void run_mmu(void)
     mtmsr(0);
     traps_print("a page mapped where the board has nothing");
     line("read there after a store", results[0]);
+
+    modes_do_not_share_pages();
 
     traps_clear();
     __asm__ volatile("tlbwe %0, %1, 2" : : "r"(0), "r"(0)); /* invalid WS: illegal */
