@@ -53,7 +53,7 @@ use irfm::spr::msr;
 /// Entries of a virtual TLB (as many as the 405 has).
 pub const ENTRIES: usize = 64;
 
-/// A partition's virtual TLB: 576 bytes.
+/// A partition's virtual TLB: 648 bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tlb {
     /// The tag words (TLBHI).
@@ -74,6 +74,32 @@ pub struct Tlb {
     /// Two valid entries have overlapped since the last `tlbia` (whatever their TIDs): only then
     /// does a miss look for entries other than the one that serves it.
     pub overlaps: bool,
+    /// The valid entries by where their pages lie ([`Tlb::candidates`]), so that a lookup tests a
+    /// few entries instead of all 64: bit `i` of `blocks[b]` is entry `i`, of 16 KiB or less, in a
+    /// 16 KiB block `b` modulo [`BLOCKS`]; bit `i` of `blocks[BLOCKS]`, entry `i` of 64 KiB or more,
+    /// which meets every block. Kept by [`Tlb::set_hi`], the only writer of TLBHI.
+    blocks: [u64; BLOCKS + 1],
+}
+
+/// The 16 KiB blocks [`Tlb::blocks`] sorts small pages into (modulo this many): a software-refilled
+/// TLB of 4 KiB pages spreads over all of them.
+const BLOCKS: usize = 8;
+
+/// Bytes of a block: the largest page that lies in one.
+const BLOCK_BYTES: u32 = 16 << 10;
+
+/// The list of [`Tlb::blocks`] a valid entry with TLBHI `tag` belongs in.
+const fn block_list(tag: u32) -> usize {
+    if tag_bytes(tag) > BLOCK_BYTES {
+        BLOCKS
+    } else {
+        block_of(tag)
+    }
+}
+
+/// The block of `address`.
+const fn block_of(address: u32) -> usize {
+    (address / BLOCK_BYTES) as usize % BLOCKS
 }
 
 impl Tlb {
@@ -88,14 +114,60 @@ impl Tlb {
         faults: 0,
         fault_pc: 0,
         overlaps: false,
+        blocks: [0; BLOCKS + 1],
     };
 
     /// After a reset: every entry invalid, its other fields kept (QEMU's reset clears V alone), the
     /// bookkeeping as it starts.
     pub fn invalidated(&self) -> Tlb {
-        let mut tlb = Tlb { hi: self.hi, lo: self.lo, tid: self.tid, ..Tlb::EMPTY };
-        tlb.hi.iter_mut().for_each(|tag| *tag &= !hi::V);
-        tlb
+        let mut tlb = *self;
+        tlb.invalidate_entries();
+        Tlb { hi: tlb.hi, lo: tlb.lo, tid: tlb.tid, ..Tlb::EMPTY }
+    }
+
+    /// `tlbia`: every entry invalid, its other fields kept (as QEMU's). The shadows' bookkeeping is
+    /// the caller's.
+    pub fn invalidate_entries(&mut self) {
+        self.hi.iter_mut().for_each(|tag| *tag &= !hi::V);
+        self.blocks = [0; BLOCKS + 1];
+        self.overlaps = false;
+    }
+
+    /// Writes TLBHI of entry `slot` (every write goes here, so that [`Tlb::blocks`] stays right).
+    pub fn set_hi(&mut self, slot: usize, tag: u32) {
+        let bit = 1u64 << slot;
+        let before = self.hi[slot];
+        if before & hi::V != 0 {
+            self.blocks[block_list(before)] &= !bit;
+        }
+        self.hi[slot] = tag;
+        if tag & hi::V != 0 {
+            self.blocks[block_list(tag)] |= bit;
+        }
+    }
+
+    /// The valid entries that may cover any of the `bytes` (a page size) at `address`: those in its
+    /// block and the large ones, or for a large page all of them. (A superset: each is still tested.)
+    fn candidates(&self, address: u32, bytes: u32) -> u64 {
+        #[cfg(test)]
+        self.check_blocks();
+        if bytes > BLOCK_BYTES {
+            self.blocks.iter().fold(0, |all, list| all | list)
+        } else {
+            self.blocks[block_of(address)] | self.blocks[BLOCKS]
+        }
+    }
+
+    /// Host tests: [`Tlb::blocks`] says what TLBHI says (a test that wrote `hi` directly fails here).
+    #[cfg(test)]
+    fn check_blocks(&self) {
+        let mut blocks = [0u64; BLOCKS + 1];
+        for (slot, &tag) in self.hi.iter().enumerate() {
+            if tag & hi::V != 0 {
+                blocks[block_list(tag)] |= 1 << slot;
+            }
+        }
+        assert_eq!(self.blocks, blocks, "blocks out of step with TLBHI");
     }
 
     /// Notes that TLBHI of entry `slot` was written: whether it now overlaps another valid entry.
@@ -107,15 +179,13 @@ impl Tlb {
         let tag = self.hi[slot];
         if tag & hi::V != 0 && !self.overlaps {
             let mask = tag_bytes(tag).wrapping_neg();
-            // The page test alone in the loop (it rules out nearly every entry), the rest apart.
-            #[cold]
-            fn valid_other(tags: &[u32; ENTRIES], other: usize, slot: usize) -> bool {
-                tags[other] & hi::V != 0 && other != slot
-            }
-            self.overlaps = (0..ENTRIES).any(|other| {
+            let others = self.candidates(tag, tag_bytes(tag)) & !(1u64 << slot);
+            self.overlaps = entries_in(others, |other| {
                 let other_tag = self.hi[other];
-                (tag ^ other_tag) & mask & tag_bytes(other_tag).wrapping_neg() == 0 && valid_other(&self.hi, other, slot)
-            });
+                (tag ^ other_tag) & mask & tag_bytes(other_tag).wrapping_neg() == 0
+            })
+            .next()
+            .is_some();
         }
     }
 
@@ -127,13 +197,13 @@ impl Tlb {
     /// The entries, lowest index first, that translate `address` for process `pid`: [`Tlb::matching`]
     /// for one byte, scanned with the page size as the only mask (what every shadow miss does).
     pub fn translating(&self, address: u32, pid: u8) -> impl Iterator<Item = usize> + '_ {
-        entries_where(move |index| self.covers(index, address, pid, 4))
+        entries_in(self.candidates(address, 4), move |index| self.covers(index, address, pid, 4))
     }
 
     /// The entries, lowest index first, that cover any of the `bytes` (a page size) at `address`
     /// for process `pid`.
     fn matching(&self, address: u32, pid: u8, bytes: u32) -> impl Iterator<Item = usize> + '_ {
-        entries_where(move |index| self.covers(index, address, pid, bytes))
+        entries_in(self.candidates(address, bytes), move |index| self.covers(index, address, pid, bytes))
     }
 
     /// Whether entry `index` covers any of the `bytes` at `address` for process `pid`. Inlined into
@@ -157,14 +227,18 @@ impl Tlb {
     }
 }
 
-/// The entry indexes, lowest first, for which `selected` holds: one loop per caller's test (generic,
-/// so a caller's constants fold into its own scan).
-fn entries_where(selected: impl Fn(usize) -> bool) -> impl Iterator<Item = usize> {
-    let mut from = 0;
+/// The entry indexes in `set` (bit `i`: entry `i`), lowest first, for which `selected` holds: one
+/// loop per caller's test (generic, so a caller's constants fold into its own scan).
+fn entries_in(mut set: u64, selected: impl Fn(usize) -> bool) -> impl Iterator<Item = usize> {
     core::iter::from_fn(move || {
-        let found = (from..ENTRIES).find(|&index| selected(index))?;
-        from = found + 1;
-        Some(found)
+        while set != 0 {
+            let index = set.trailing_zeros() as usize;
+            set &= set - 1;
+            if selected(index) {
+                return Some(index);
+            }
+        }
+        None
     })
 }
 
@@ -621,7 +695,7 @@ mod tests {
     fn partition() -> Partition {
         let mut p = Partition { index: 0, ..Partition::with_memory(16 << 20, 16 << 20) };
         // Entry 3: EA 0x1000_0000 → guest physical 0x0010_0000, 16 KiB, zone 1, EX|WR; TID 5.
-        p.tlb.hi[3] = 0x1000_0000 | (2 << hi::SIZE_SHIFT) | hi::V;
+        p.tlb.set_hi(3, 0x1000_0000 | (2 << hi::SIZE_SHIFT) | hi::V);
         p.tlb.lo[3] = 0x0010_0000 | lo::EX | lo::WR | (1 << lo::ZSEL_SHIFT);
         p.tlb.tid[3] = 5;
         p.vcpu.msr = msr::IR | msr::DR;
@@ -772,7 +846,7 @@ mod tests {
     fn a_page_both_sides_reach_alike_gets_ex_and_wr() {
         let mut system = system_in(msr::IR);
         // The guest's entry 3 maps EA 0x0010_0000 onto itself: fetches through it, data one-to-one.
-        system.partitions[0].tlb.hi[3] = 0x0010_0000 | (2 << hi::SIZE_SHIFT) | hi::V;
+        system.partitions[0].tlb.set_hi(3, 0x0010_0000 | (2 << hi::SIZE_SHIFT) | hi::V);
         assert_eq!(tlb_miss(&mut system, 0, 0x0010_1000, false, false), Outcome::Resume);
         assert_eq!(shadows()[0].lo & (lo::EX | lo::WR), lo::EX | lo::WR);
     }
@@ -781,7 +855,7 @@ mod tests {
     fn an_instruction_needing_both_translations_of_its_page_is_stopped_not_looped() {
         let mut system = system_in(msr::IR);
         // Fetched through entry 3 (EA 0x4000 → guest page 0x0010_0000), storing one-to-one to 0x4000.
-        system.partitions[0].tlb.hi[3] = 0x0000_4000 | (2 << hi::SIZE_SHIFT) | hi::V;
+        system.partitions[0].tlb.set_hi(3, 0x0000_4000 | (2 << hi::SIZE_SHIFT) | hi::V);
         system.partitions[0].vcpu.pc = 0x0000_4000;
         translation_changed(&mut system.partitions[0]);
         assert_eq!(tlb_miss(&mut system, 0, 0x0000_4000, false, false), Outcome::Resume);
@@ -809,7 +883,7 @@ mod tests {
         // into its user mode, as an OS returns to a task: they must not serve the other mode.
         let mut system = system_in(msr::IR | msr::DR);
         translation_changed(&mut system.partitions[0]);
-        system.partitions[0].tlb.hi[1] = 0x1000_0000 | (2 << hi::SIZE_SHIFT) | hi::V;
+        system.partitions[0].tlb.set_hi(1, 0x1000_0000 | (2 << hi::SIZE_SHIFT) | hi::V);
         system.partitions[0].tlb.lo[1] = 0x0020_0000 | lo::WR | (1 << lo::ZSEL_SHIFT);
         system.partitions[0].tlb.hi_written(1);
         assert_eq!(tlb_miss(&mut system, 0, 0x1000_0010, false, false), Outcome::Resume);
@@ -829,7 +903,7 @@ mod tests {
     fn an_access_one_entry_refuses_is_served_by_a_later_matching_entry_as_on_qemu() {
         let mut system = system_in(msr::IR | msr::DR);
         // Entry 1 covers the same 16 KiB as entry 3, onto another page, without EX.
-        system.partitions[0].tlb.hi[1] = 0x1000_0000 | (2 << hi::SIZE_SHIFT) | hi::V;
+        system.partitions[0].tlb.set_hi(1, 0x1000_0000 | (2 << hi::SIZE_SHIFT) | hi::V);
         system.partitions[0].tlb.lo[1] = 0x0020_0000 | lo::WR | (1 << lo::ZSEL_SHIFT);
         system.partitions[0].tlb.hi_written(1);
         assert!(system.partitions[0].tlb.overlaps);
@@ -855,9 +929,9 @@ mod tests {
         let written = |others: &[(usize, u32)], slot: usize, tag: u32| {
             let mut tlb = Tlb::EMPTY;
             for &(index, other) in others {
-                tlb.hi[index] = other;
+                tlb.set_hi(index, other);
             }
-            tlb.hi[slot] = tag;
+            tlb.set_hi(slot, tag);
             tlb.hi_written(slot);
             tlb.overlaps
         };
@@ -869,6 +943,54 @@ mod tests {
         assert!(!written(&[(0, page(0x2000_0000, 1, true))], 0, page(0x2000_0000, 1, true)), "itself");
         assert!(!written(&[(0, page(0x2000_0000, 2, true))], 1, page(0x2000_4000, 2, true)), "adjacent 16 KiB pages");
         assert!(written(&[(0, page(0x2000_0000, 2, true))], 1, page(0x2000_3c00, 0, true)), "1 KiB at its end");
+    }
+
+    #[test]
+    fn lookups_through_the_blocks_find_what_a_scan_of_all_64_entries_finds() {
+        // Random entries of every size, rewritten, invalidated and cleared by tlbia, near a few
+        // addresses (so they overlap and share blocks); after each change, lookups, overlap tests
+        // and the overlap flag against plain scans of every entry.
+        let mut state = 0x2545_f491u32;
+        let mut random = move |n: u32| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state % n
+        };
+        let covers = |tlb: &Tlb, index: usize, address: u32, pid: u8, bytes: u32| {
+            let tag = tlb.hi[index];
+            let mask = !(tag_bytes(tag).max(bytes) - 1);
+            tag & hi::V != 0 && (address ^ tag) & mask == 0 && (tlb.tid[index] == 0 || tlb.tid[index] == pid)
+        };
+        let bases = [0x0000_0000u32, 0x1000_0000, 0x1003_c000, 0xc000_0000];
+        let mut tlb = Tlb::EMPTY;
+        for step in 0..20_000 {
+            let slot = random(64) as usize;
+            match random(40) {
+                0 => tlb.invalidate_entries(),
+                1..=4 => tlb.set_hi(slot, tlb.hi[slot] & !hi::V),
+                _ => {
+                    let size = random(8);
+                    let epn = (bases[random(4) as usize] + random(0x10_0000)) & !(page_bytes(size) - 1);
+                    tlb.set_hi(slot, epn | (size << hi::SIZE_SHIFT) | if random(8) != 0 { hi::V } else { 0 });
+                    tlb.tid[slot] = random(3) as u8;
+                    let overlapped_before = tlb.overlaps;
+                    tlb.hi_written(slot);
+                    let tag = tlb.hi[slot];
+                    let overlap = tag & hi::V != 0
+                        && (0..ENTRIES).any(|other| other != slot && tlb.hi[other] & hi::V != 0 && covers(&tlb, other, tag, tlb.tid[other], tag_bytes(tag)));
+                    assert_eq!(tlb.overlaps, overlapped_before || overlap, "step {step}: overlap of {tag:#x}");
+                }
+            }
+            for _ in 0..4 {
+                let address = bases[random(4) as usize] + random(0x10_0000);
+                let (pid, bytes) = (random(3) as u8, page_bytes(random(8)));
+                let all = |bytes: u32| (0..ENTRIES).filter(move |&i| covers(&tlb, i, address, pid, bytes));
+                assert_eq!(tlb.find(address, pid), all(4).next(), "step {step}: {address:#x}");
+                assert!(tlb.translating(address, pid).eq(all(4)), "step {step}: {address:#x}");
+                assert!(tlb.matching(address, pid, bytes).eq(all(bytes)), "step {step}: {address:#x}, {bytes} bytes");
+            }
+        }
     }
 
     #[test]

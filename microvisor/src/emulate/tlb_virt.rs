@@ -31,13 +31,13 @@ pub fn tlbwe(partition: &mut Partition, word: u32) -> Outcome {
     let before = partition.tlb.hi[slot];
     match rb(word) {
         0 => {
-            partition.tlb.hi[slot] = value;
+            partition.tlb.set_hi(slot, value);
             partition.tlb.tid[slot] = partition.vcpu.pid;
             partition.tlb.hi_written(slot);
         }
         1 => {
             partition.tlb.lo[slot] = value;
-            partition.tlb.hi[slot] &= !hi::V;
+            partition.tlb.set_hi(slot, before & !hi::V);
         }
         _ => return program(esr::PIL),
     }
@@ -82,8 +82,7 @@ pub fn tlbsx(partition: &mut Partition, word: u32) -> Outcome {
 
 /// `tlbia`: every entry invalid.
 pub fn tlbia(partition: &mut Partition, _word: u32) -> Outcome {
-    partition.tlb.hi.iter_mut().for_each(|tag| *tag &= !hi::V);
-    partition.tlb.overlaps = false;
+    partition.tlb.invalidate_entries();
     flush_shadows(partition.index);
     Outcome::Next
 }
@@ -138,7 +137,7 @@ mod tests {
     #[test]
     fn tlbsx_dot_reports_found_and_missing_in_cr0() {
         let mut p = Partition::EMPTY;
-        p.tlb.hi[12] = 0x2000_0000 | (1 << 7) | 0x40;
+        p.tlb.set_hi(12, 0x2000_0000 | (1 << 7) | 0x40);
         p.vcpu.gpr[4] = 0x2000_0abc;
         p.vcpu.cr = 0xffff_ffff;
         assert_eq!(tlbsx(&mut p, x_form(3, 0, 4, 914) | 1), Outcome::Next);
@@ -163,7 +162,7 @@ mod tests {
             m.tlb[13] = shadow(0x2000_0000, 7); // a 16 MiB shadow holding the new page
             m.tlb[14] = Entry { tid: 1, ..shadow(0x1000_0000, 1) }; // another TID, same page
         });
-        p.tlb.hi[3] = 0x1000_0000 | (1 << 7) | 0x40;
+        p.tlb.set_hi(3, 0x1000_0000 | (1 << 7) | 0x40);
         p.vcpu.gpr[4] = 3;
         p.vcpu.gpr[5] = 0x2000_4000 | (2 << 7) | 0x40;
         assert_eq!(tlbwe(&mut p, x_form(5, 4, 0, 978)), Outcome::Next);
@@ -185,8 +184,8 @@ mod tests {
             m.tlb[23] = shadow(0x5000_0000); // the page entry 3 gets
             m.tlb[24] = shadow(0x6000_0000); // the page of entry 4, already invalid
         });
-        p.tlb.hi[3] = 0x1000_0000 | (1 << 7) | 0x40;
-        p.tlb.hi[4] = 0x6000_0000 | (1 << 7);
+        p.tlb.set_hi(3, 0x1000_0000 | (1 << 7) | 0x40);
+        p.tlb.set_hi(4, 0x6000_0000 | (1 << 7));
         (p.vcpu.gpr[6], p.vcpu.gpr[7]) = (3, 4);
         p.vcpu.gpr[5] = 0x0300_0000 | 0x300;
         p.vcpu.gpr[8] = 0x5000_0000 | (1 << 7) | 0x40;
