@@ -185,7 +185,7 @@ fn prepare_guest(system: &mut System, index: usize, first_boot: bool) {
     }
     // As QEMU's reset: the entries invalid, their other fields kept (all zero at boot). The real
     // PID and ZPR are left alone: another partition may be the one running.
-    partition.tlb = partition.tlb.invalidated();
+    partition.tlb.reset();
     partition.dcr_index = [0; 2];
     #[cfg(feature = "tlb-virt")]
     crate::address_space::flush_shadows(partition.index);

@@ -117,12 +117,12 @@ impl Tlb {
         blocks: [0; BLOCKS + 1],
     };
 
-    /// After a reset: every entry invalid, its other fields kept (QEMU's reset clears V alone), the
-    /// bookkeeping as it starts.
-    pub fn invalidated(&self) -> Tlb {
-        let mut tlb = *self;
-        tlb.invalidate_entries();
-        Tlb { hi: tlb.hi, lo: tlb.lo, tid: tlb.tid, ..Tlb::EMPTY }
+    /// A reset: every entry invalid, its other fields kept (QEMU's reset clears V alone), the
+    /// bookkeeping as it starts. (In place, field by field: a whole `Tlb` built and copied would
+    /// bring a 648-byte constant into the image.)
+    pub fn reset(&mut self) {
+        self.invalidate_entries();
+        (self.shadow_key, self.precise, self.faults, self.fault_pc) = (FULL_TRANSLATION, false, 0, 0);
     }
 
     /// `tlbia`: every entry invalid, its other fields kept (as QEMU's). The shadows' bookkeeping is
@@ -340,7 +340,7 @@ pub fn pid_changed(partition: &mut Partition) {
 /// A processor reset (`reset`): every virtual entry invalid and the shadows gone. (The real PID and
 /// ZPR are loaded by `partition::enter` if the partition runs.)
 pub fn reset(partition: &mut Partition) {
-    partition.tlb = partition.tlb.invalidated();
+    partition.tlb.reset();
     flush_shadows(partition.index);
 }
 
