@@ -207,9 +207,9 @@ impl Tlb {
     }
 
     /// Whether entry `index` covers any of the `bytes` at `address` for process `pid`. Inlined into
-    /// the scans of [`Tlb::translating`] (every shadow miss makes one, over 64 entries) and
-    /// [`Tlb::matching`]. The address is compared first, as it rules out most entries, and the
-    /// rest is apart ([`Tlb::valid_for`]), so the loop holds the page test alone.
+    /// the scans of [`Tlb::translating`] (every shadow miss makes one, over the candidates of
+    /// [`Tlb::candidates`]) and [`Tlb::matching`]. The address is compared first, as it rules out
+    /// most entries, and the rest is apart ([`Tlb::valid_for`]), so the loop holds the page test alone.
     #[inline(always)]
     fn covers(&self, index: usize, address: u32, pid: u8, bytes: u32) -> bool {
         let tag = self.hi[index];
