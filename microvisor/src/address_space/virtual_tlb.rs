@@ -229,16 +229,24 @@ impl Tlb {
 
 /// The entry indexes in `set` (bit `i`: entry `i`), lowest first, for which `selected` holds: one
 /// loop per caller's test (generic, so a caller's constants fold into its own scan).
-fn entries_in(mut set: u64, selected: impl Fn(usize) -> bool) -> impl Iterator<Item = usize> {
-    core::iter::from_fn(move || {
-        while set != 0 {
-            let index = set.trailing_zeros() as usize;
-            set &= set - 1;
-            if selected(index) {
-                return Some(index);
-            }
+fn entries_in(set: u64, selected: impl Fn(usize) -> bool) -> impl Iterator<Item = usize> {
+    // By 32-bit halves: the 405 has no 64-bit arithmetic.
+    let (mut low, mut high) = (set as u32, (set >> 32) as u32);
+    core::iter::from_fn(move || loop {
+        let index = if low != 0 {
+            let bit = low.trailing_zeros();
+            low &= low - 1;
+            bit
+        } else if high != 0 {
+            let bit = high.trailing_zeros();
+            high &= high - 1;
+            32 + bit
+        } else {
+            return None;
+        };
+        if selected(index as usize) {
+            return Some(index as usize);
         }
-        None
     })
 }
 
