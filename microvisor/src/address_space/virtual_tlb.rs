@@ -53,7 +53,7 @@ use irfm::spr::msr;
 /// Entries of a virtual TLB (as many as the 405 has).
 pub const ENTRIES: usize = 64;
 
-/// A partition's virtual TLB: 648 bytes.
+/// A partition's virtual TLB: 656 bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tlb {
     /// The tag words (TLBHI).
@@ -119,7 +119,7 @@ impl Tlb {
 
     /// A reset: every entry invalid, its other fields kept (QEMU's reset clears V alone), the
     /// bookkeeping as it starts. (In place, field by field: a whole `Tlb` built and copied would
-    /// bring a 648-byte constant into the image.)
+    /// bring a 656-byte constant into the image.)
     pub fn reset(&mut self) {
         self.invalidate_entries();
         (self.shadow_key, self.precise, self.faults, self.fault_pc) = (FULL_TRANSLATION, false, 0, 0);
