@@ -71,11 +71,7 @@ pub const HIGH_MEMORY_OFFSET: u32 = RAM_BYTES - PARTITION_STRIDE;
 /// address `used_end` on: from the next MiB to the end of those 16 MiB.
 pub const fn high_memory(used_end: u32) -> u32 {
     let start = (used_end + (1 << 20) - 1) & !((1 << 20) - 1);
-    if start < PARTITION_STRIDE {
-        PARTITION_STRIDE - start
-    } else {
-        0
-    }
+    PARTITION_STRIDE.saturating_sub(start)
 }
 
 /// A device of the board a partition can be granted (bit `1 << device as u32` in

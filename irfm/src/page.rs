@@ -72,7 +72,7 @@ pub fn write_slot(number: u16) -> Option<u32> {
 /// The default is [`RO_PAGE`]; a guest that maps something of its own at the very top (a boot ROM)
 /// can have them lower.
 pub const fn valid_base(base: u32) -> bool {
-    base % PAGE_BYTES == 0 && base >= RO_PAGE && base <= u32::MAX - 2 * PAGE_BYTES + 1
+    base.is_multiple_of(PAGE_BYTES) && base >= RO_PAGE && base <= u32::MAX - 2 * PAGE_BYTES + 1
 }
 
 /// `address` (in the default placement) moved to pages starting at `base`.

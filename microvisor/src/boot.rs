@@ -13,7 +13,7 @@ use irfm::image::{self, Console, Device, Mode, PartitionDescriptor, TableError, 
 fn check(index: usize, count: usize, descriptor: &PartitionDescriptor) -> Result<(), &'static str> {
     let fits = descriptor.size != 0
         && descriptor.size <= image::partition_limit(index, count)
-        && descriptor.size % (4 << 10) == 0
+        && descriptor.size.is_multiple_of(4 << 10)
         && descriptor.real_base == (index as u32 + 1) * PARTITION_STRIDE
         && descriptor.real_base + descriptor.size <= ref405ep::RAM_BYTES;
     if !fits {
@@ -27,7 +27,7 @@ fn check(index: usize, count: usize, descriptor: &PartitionDescriptor) -> Result
         // Above the microvisor, its stack and the image copy, within its 16 MiB; a partition alone.
         let start = PARTITION_STRIDE.wrapping_sub(high);
         let free = descriptor.image_copy.saturating_add(descriptor.image_bytes).max(boot_table::microvisor_end());
-        if count != 1 || high % (4 << 10) != 0 || high > PARTITION_STRIDE || start < free
+        if count != 1 || !high.is_multiple_of(4 << 10) || high > PARTITION_STRIDE || start < free
             || descriptor.size != image::partition_limit(0, 1)
         {
             return Err("high memory over the microvisor's");

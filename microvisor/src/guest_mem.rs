@@ -175,7 +175,7 @@ fn segment(partition: &Partition, at: u32, end: u32) -> Option<(u32, u32, u32, u
 pub fn check_copy(partition: &Partition, copy: u32, bytes: u32) -> bool {
     use irfm::image::{CHANNEL_PAGES, IMAGE_COPIES};
     let Some(end) = copy.checked_add(bytes) else { return false };
-    if bytes == 0 || copy < IMAGE_COPIES || end > CHANNEL_PAGES || copy % 4 != 0 {
+    if bytes == 0 || copy < IMAGE_COPIES || end > CHANNEL_PAGES || !copy.is_multiple_of(4) {
         return false;
     }
     let mut at = copy;

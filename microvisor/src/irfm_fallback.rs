@@ -7,6 +7,7 @@
 //! through SPRG2 (set here on every switch) and
 //! - emulates `mfspr`/`mtspr` of SRR0–3 and SPRG0–3 on the read-write page, not the register file;
 //! - writes every MSR it changes (`mtmsr`, `wrtee`, `wrteei`, `rfi`) to the read-only page too.
+//!
 //! A guest that mixes `mfspr SRR0` (trapped) with `lwz SRR0(0)` (mapped) in any order thus reads
 //! what it last wrote either way (the equivalence suite's mixed mode).
 

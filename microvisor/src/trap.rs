@@ -226,8 +226,8 @@ fn route_external(system: &mut System) {
 /// is pending and wakes the partitions that can take an interrupt.
 fn advance_timers(system: &mut System) {
     let actions = vtimer::update(system);
-    for index in 0..system.count {
-        if actions[index] == WatchdogAction::Reset {
+    for (index, action) in actions.iter().enumerate().take(system.count) {
+        if *action == WatchdogAction::Reset {
             crate::health::handle(system, index, crate::health::Event::Watchdog);
         }
         wake(&mut system.partitions[index]);

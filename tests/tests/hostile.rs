@@ -520,7 +520,7 @@ fn reset_storm() -> String {
         policy: irfm::image::Policy::Cyclic,
         slots: vec![(0, SLOT), (1, SLOT)],
         ..SystemSpec::round_robin(vec![
-            PartitionSpec::full(&image("pit-latency")),
+            PartitionSpec::full(image("pit-latency")),
             PartitionSpec { devices: vec![], ..PartitionSpec::full(&elf) },
         ])
     };

@@ -74,7 +74,7 @@ fn a_guest_alone_may_use_112_mib_and_the_top_of_ram_as_natively() {
     assert!(native.uart0.contains("word at 111 MiB = 0x6f6f6f6f"), "{}", native.uart0);
     assert!(native.uart0.contains("last word of the 128 MiB = 0x1a57f00d"), "{}", native.uart0);
     for microvisor in [system_tests::microvisor(), image("microvisor-all")] {
-        let virtualized = system_tests::boot_system(&microvisor, &[alone.clone()]);
+        let virtualized = system_tests::boot_system(&microvisor, std::slice::from_ref(&alone));
         assert_eq!(virtualized.uart0, native.uart0, "{}", microvisor.display());
     }
 }

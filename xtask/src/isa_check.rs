@@ -50,7 +50,7 @@ pub fn foreign_instructions(elf: &[u8]) -> Result<Vec<Foreign>, String> {
             let address = section.address() as u32 + 4 * index as u32;
             // A hypercall (irfm::hypercall) is illegal on the 405 on purpose: that is how it traps.
             let hypercall = irfm::hypercall::decode(word).is_some();
-            if !irfm::isa::is_405(word) && !hypercall && !(sparse_vectors && word == 0) && !allowed.contains(&address) {
+            if !irfm::isa::is_405(word) && !hypercall && (!sparse_vectors || word != 0) && !allowed.contains(&address) {
                 foreign.push(Foreign { address, word });
             }
         }

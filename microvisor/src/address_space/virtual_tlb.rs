@@ -842,7 +842,7 @@ mod tests {
         let mut system = system_in(msr::DR);
         assert_eq!(tlb_miss(&mut system, 0, 0x0000_2000, false, false), Outcome::Resume);
         let shadow = shadows()[0];
-        assert_eq!(shadow.lo & (lo::RPN | lo::EX | lo::WR), (16 << 20) + 0x2000 | lo::EX, "{shadow:x?}");
+        assert_eq!(shadow.lo & (lo::RPN | lo::EX | lo::WR), ((16 << 20) + 0x2000) | lo::EX, "{shadow:x?}");
         // A store there finds the fetch's shadow: shadowed again, the guest gets its own data TLB miss.
         assert_eq!(
             storage_fault(&mut system, 0, 0x0000_2004, true, true),
