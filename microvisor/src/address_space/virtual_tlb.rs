@@ -209,21 +209,22 @@ impl Tlb {
     /// Whether entry `index` covers any of the `bytes` at `address` for process `pid`. Inlined into
     /// the scans of [`Tlb::translating`] (every shadow miss makes one, over the candidates of
     /// [`Tlb::candidates`]) and [`Tlb::matching`]. The address is compared first, as it rules out
-    /// most entries, and the rest is apart ([`Tlb::valid_for`]), so the loop holds the page test alone.
+    /// most entries, and the TID is apart ([`Tlb::translates_for`]), so the loop holds the page test
+    /// alone. Only valid entries are candidates, so V is not tested again.
     #[inline(always)]
     fn covers(&self, index: usize, address: u32, pid: u8, bytes: u32) -> bool {
         let tag = self.hi[index];
         // At least 1 KiB, so the mask also drops TLBHI's fields below EPN.
         let mask = !(tag_bytes(tag).max(bytes) - 1);
-        (address ^ tag) & mask == 0 && self.valid_for(index, pid)
+        (address ^ tag) & mask == 0 && self.translates_for(index, pid)
     }
 
-    /// Whether entry `index` is valid and translates for process `pid`. (Cold: it keeps the scans
-    /// that test the page first tight.)
+    /// Whether entry `index` translates for process `pid`: TID 0 or `pid`. (Cold: it keeps the
+    /// scans that test the page first tight.)
     #[cold]
-    fn valid_for(&self, index: usize, pid: u8) -> bool {
+    fn translates_for(&self, index: usize, pid: u8) -> bool {
         let tid = self.tid[index];
-        self.hi[index] & hi::V != 0 && (tid == 0 || tid == pid)
+        tid == 0 || tid == pid
     }
 }
 
@@ -583,7 +584,7 @@ fn plain_shadow(partition: &Partition, address: u32, entry: usize, crowded: bool
 /// Otherwise the miss makes (or refuses) it, as before.
 pub fn preload(system: &mut System, index: usize, word: u32) {
     let partition = &system.partitions[index];
-    let slot = partition.vcpu.gpr[irfm::insn::ra(word)] as usize % ENTRIES;
+    let slot = crate::emulate::tlb::index(partition, word);
     let tlb = &partition.tlb;
     let tag = tlb.hi[slot];
     let plain = !tlb.precise && !tlb.overlaps && !mixed_key(tlb.shadow_key);

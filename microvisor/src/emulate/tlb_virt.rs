@@ -21,7 +21,7 @@ use crate::system::Partition;
 use irfm::insn::{ra, rb, rc, rd};
 
 /// The TLB index an instruction names: (rA)[26:31].
-fn index(partition: &Partition, word: u32) -> usize {
+pub fn index(partition: &Partition, word: u32) -> usize {
     partition.vcpu.gpr[ra(word)] as usize % ENTRIES
 }
 
