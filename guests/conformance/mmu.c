@@ -110,6 +110,45 @@ static void modes_do_not_share_pages(void)
     MTSPR(ZPR, 0);
 }
 
+/* An rfi straight into MSR[PR, IR, DR] = `msr`, from whatever mode runs, to the next instruction. */
+static void rfi_into(uint32_t msr)
+{
+    uint32_t next;
+    __asm__ volatile("mtsrr1 %1; bl 1f; 1: mflr %0; addi %0, %0, 16; mtsrr0 %0; rfi"
+                     : "=&b"(next) : "r"(msr) : "lr", "memory");
+}
+
+/* Shadows of translated pages must not serve the untranslated modes. Entry 0 shrinks to the first
+ * 4 MiB (the code, data and stacks) and entry 9 maps the virtual PAGE_RO onto the physical PAGE_RW.
+ * The supervisor reads it translated; untranslated, the same address is PAGE_RO itself. The mode
+ * changes by an rfi from translated code, by system calls (from either mode, their rfi from the
+ * untranslated handler) and by rfi between the two untranslated modes (PR alone changes). */
+static void real_mode_ignores_translated_pages(void)
+{
+    uint32_t results[5];
+    tlb_write(0, 0x00000000 | (6u << 7) | TLB_V, 0x00000000 | LO_EX | LO_WR | ZSEL(0));
+    tlb_write(9, PAGE_RO | SIZE_4K | TLB_V, PAGE_RW | LO_WR | ZSEL(0));
+    traps_clear();
+    mtmsr(MSR_IR | MSR_DR);
+    results[0] = load_or_dead(PAGE_RO);       /* supervisor, translated: PAGE_RW's word */
+    rfi_into(MSR_PR);                         /* user, untranslated, by rfi from translated code */
+    results[1] = load_or_dead(PAGE_RO);       /* PAGE_RO's own word */
+    switch_mode(MSR_IR | MSR_DR);             /* supervisor, translated */
+    results[2] = load_or_dead(PAGE_RO);
+    switch_mode(MSR_PR);                      /* user, untranslated, from translated code */
+    results[3] = load_or_dead(PAGE_RO);
+    switch_mode(0);                           /* supervisor, untranslated */
+    switch_mode(MSR_PR);                      /* and user again: PR alone changes */
+    results[4] = load_or_dead(PAGE_RO);
+    leave_user_mode();
+    mtmsr(0);
+    traps_print("a page translated in supervisor mode, then read untranslated");
+    for (uint32_t i = 0; i < 5; i++)
+        line("  loaded", results[i]);
+    tlb_write(9, 0, 0);
+    tlb_write(0, 0x00000000 | SIZE_16M | TLB_V, 0x00000000 | LO_EX | LO_WR | ZSEL(0));
+}
+
 void run_mmu(void)
 {
     store(PAGE_RW, 0x0badc0de);
@@ -233,6 +272,7 @@ void run_mmu(void)
     line("read there after a store", results[0]);
 
     modes_do_not_share_pages();
+    real_mode_ignores_translated_pages();
 
     traps_clear();
     __asm__ volatile("tlbwe %0, %1, 2" : : "r"(0), "r"(0)); /* invalid WS: illegal */

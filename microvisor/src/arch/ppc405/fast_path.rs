@@ -7,12 +7,13 @@
 //! and without calling Rust:
 //! - `mfspr`/`mtspr` of a plain-storage SPR (the `SPR_INDEX_*` tables in `vcpu` say which; writes
 //!   flagged `SLOW_WRITE` are left to Rust, those flagged `REAL_COPY`, SPRG4–7, also write the real
-//!   registers), `mfmsr`;
+//!   registers), `mfmsr`; with `tlb-virt`, `mfspr` of PID and `mtspr` of the PID it holds;
 //! - `wrteei`, `wrtee`, `mtmsr`, `rfi`, unless they enable EE or CE while an interrupt is pending
 //!   (it must be delivered), set MSR[WE] (`mtmsr`: the partition sleeps; `rfi` clears it, as QEMU's
 //!   does), or (`mtmsr`, and `rfi` with
 //!   `tlb-virt`) change PR, IR or DR (the translation context changes), except an `rfi` with
-//!   `tlb-virt` back into the fully translated mode the shadows serve (`fast_rfi_translation`).
+//!   `tlb-virt` back into the fully translated mode the shadows serve, or from one untranslated
+//!   mode to the other (`fast_rfi_translation`).
 //!
 //! Everything else goes on to the common save path and `trap::dispatch`, with the state saved
 //! exactly as the vectors save it. The path is straight-line but for the decode branches: 40 to
@@ -90,6 +91,40 @@ macro_rules! irfm_zone_switch {
         ""
     };
 }
+// With `tlb-virt`, PID is read, and written with the value it holds, here (`fast_pid`): an OS
+// that gives each task its own PID reads it on every interrupt entry and writes it back on every
+// exit (ORCOS does), and only a new PID needs Rust (the shadows made for the old one go). Without
+// `tlb-virt` PID changes nothing, and those instructions are rare enough for the slow path. In
+// r5 the SPR's table entry (NONE here) and r6 its number.
+#[cfg(feature = "tlb-virt")]
+#[allow(unused_macros)]
+macro_rules! not_plain_read {
+    () => {
+        "    beq- fast_mfpid"
+    };
+}
+#[cfg(feature = "tlb-virt")]
+#[allow(unused_macros)]
+macro_rules! not_plain_write {
+    () => {
+        "    beq- fast_mtpid"
+    };
+}
+#[cfg(not(feature = "tlb-virt"))]
+#[allow(unused_macros)]
+macro_rules! not_plain_read {
+    () => {
+        "    beq- fast_to_slow"
+    };
+}
+#[cfg(not(feature = "tlb-virt"))]
+#[allow(unused_macros)]
+macro_rules! not_plain_write {
+    () => {
+        "    beq- fast_to_slow"
+    };
+}
+
 #[cfg(feature = "irfm")]
 const _: () = assert!(crate::partition::IRFM_ZONE == 15, "irfm_zone_switch assumes zone 15");
 
@@ -326,7 +361,7 @@ core::arch::global_asm!(
     "fast_mfspr:",
     "    spr_entry",
     "    cmplwi 5, {none}",
-    "    beq- fast_to_slow",
+    not_plain_read!(),
     "    andi. 5, 5, {index}",
     irfm_spr_slot!("fast_mfspr_from"),   // r5 = page address, r7 = 0 base (fallback only)
     "    slwi 5, 5, 2",
@@ -340,7 +375,7 @@ core::arch::global_asm!(
     "fast_mtspr:",
     "    spr_entry",
     "    cmplwi 5, {none}",
-    "    beq- fast_to_slow",
+    not_plain_write!(),
     "    andi. 7, 5, {slow_write} | {real_copy}",
     "    bne- fast_mtspr_flagged",
     "    andi. 5, 5, {index}",
@@ -509,7 +544,16 @@ core::arch::global_asm!(
 core::arch::global_asm!(
     ".section .text.fast_path, \"ax\"",
     "fast_rfi_translation:",
-    "    andi. 7, 6, 0x0030",            // IR | DR
+    // Untranslated before and after (PR alone changed): the real PID and ZPR are the same for
+    // both modes in a fully virtualized partition (`address_space::real_context`).
+    "    or 7, 6, 29",
+    "    andi. 7, 7, 0x0030",
+    "    bne+ 1f",
+    "    lbz 7, {mode}(1)",
+    "    cmplwi 7, {full}",
+    "    beq+ fast_rfi_translated",
+    "    b fast_to_slow",
+    "1:  andi. 7, 6, 0x0030",            // IR | DR
     "    cmplwi 7, 0x0030",
     "    bne- fast_to_slow",
     "    lbz 7, {mode}(1)",
@@ -541,6 +585,25 @@ core::arch::global_asm!(
     "    mtspr 945, 5",
     "    mtspr 945, 4",
     "    b fast_rfi_translated",
+    // mfspr rD,PID (r6 = the SPR number, which no table entry named).
+    "fast_mfpid:",
+    "    cmplwi 6, {pid_number}",
+    "    bne- fast_to_slow",
+    "    lbz 6, {pid}(1)",
+    "    stwx 6, 1, 27",
+    "    b fast_next",
+    // mtspr PID,rS of the PID it holds (its low 8 bits: the 405's PID is a byte).
+    "fast_mtpid:",
+    "    cmplwi 6, {pid_number}",
+    "    bne- fast_to_slow",
+    "    lwzx 6, 1, 27",
+    "    lbz 7, {pid}(1)",
+    "    rlwinm 6, 6, 0, 24, 31",
+    "    cmplw 6, 7",
+    "    bne- fast_to_slow",
+    "    b fast_next",
+    pid_number = const irfm::spr::PID,
+    pid = const offset_of!(crate::vcpu::Vcpu, pid),
     mode = const partition_offset::MODE,
     full = const irfm::image::Mode::Full as u8,
     precise = const partition_offset::PRECISE,
@@ -551,19 +614,77 @@ core::arch::global_asm!(
     shadow_tid = const crate::address_space::shadow_tid(0),
 );
 
+// The system call (0x0C00; PPC405 manual 5.2.10), reflected to the guest's own vector without
+// Rust: SRR0 ← the address after the `sc` (the real SRR0), SRR1 ← the MSR without WE and CE, the
+// MSR ← ME alone, the PC ← EVPR[0:15] || 0x0C00, as `reflect::deliver` does. With EE and CE off
+// afterwards no interrupt can be due, and the guest's new mode (supervisor, untranslated) needs no
+// other real PID or ZPR as long as it ran untranslated and has no IRFM pages: a guest that called
+// from translated code (with `tlb-virt`) or a para-virtual partition goes to Rust.
+// Registers on entry as for the program vector (`program_entry`).
+#[cfg(all(target_arch = "powerpc", not(any(feature = "trap-stats", feature = "inject-fault"))))]
+core::arch::global_asm!(
+    ".section .text.fast_path, \"ax\"",
+    ".globl syscall_entry",
+    "syscall_entry:",
+    "    stw 0, {gpr0}(1)",
+    "    mfspr 0, 272",
+    "    stw 0, {gpr1}(1)",
+    "    mfcr 31",
+    "    mfsrr0 30",
+    "    lwz 29, {msr}(1)",
+    "    andi. 7, 29, 0x0030",          // IR | DR: translated
+    "    bne- syscall_to_slow",
+    "    lbz 7, {mode}(1)",
+    "    cmplwi 7, {full}",
+    "    bne- syscall_to_slow",
+    "    rlwinm 6, 29, 0, 15, 12",      // the MSR without WE (0x00040000) and CE (0x00020000)
+    "    stw 30, {srr0}(1)",
+    "    stw 6, {srr1}(1)",
+    "    andi. 6, 29, {me}",
+    "    stw 6, {msr}(1)",
+    "    lhz 6, {evpr}(1)",
+    "    slwi 30, 6, 16",
+    "    ori 30, 30, 0x0c00",
+    "    b fast_resume",
+    "syscall_to_slow:",
+    "    stw 30, {pc}(1)",
+    "    stw 31, {cr}(1)",
+    "    li 3, 0x0c00",
+    "    mfsrr1 5",
+    "    b save_rest",
+    gpr0 = const offset::GPR0,
+    gpr1 = const offset::GPR1,
+    pc = const offset::PC,
+    cr = const offset::CR,
+    msr = const offset::MSR,
+    srr0 = const offset::SRR0,
+    srr1 = const offset::SRR1,
+    evpr = const offset_of!(crate::vcpu::Vcpu, evpr),
+    me = const irfm::spr::msr::ME,
+    mode = const partition_offset::MODE,
+    full = const irfm::image::Mode::Full as u8,
+);
+#[cfg(target_arch = "powerpc")]
+const _: () = assert!(
+    irfm::spr::msr::WE == 0x0004_0000 && irfm::spr::msr::CE == 0x0002_0000,
+    "syscall_entry clears MSR bits 13 and 14"
+);
+
 /// Where fields of a [`Partition`](crate::system::Partition) are from its register file (the
 /// address the fast path holds in r1).
-#[cfg(all(target_arch = "powerpc", feature = "tlb-virt", not(any(feature = "trap-stats", feature = "inject-fault"))))]
+#[cfg(all(target_arch = "powerpc", not(any(feature = "trap-stats", feature = "inject-fault"))))]
 mod partition_offset {
-    use crate::address_space::Tlb;
     use crate::system::Partition;
     use core::mem::offset_of;
 
     const VCPU: isize = offset_of!(Partition, vcpu) as isize;
     pub const MODE: isize = offset_of!(Partition, mode) as isize - VCPU;
+    #[cfg(feature = "tlb-virt")]
     pub const INDEX: isize = offset_of!(Partition, index) as isize - VCPU;
-    pub const PRECISE: isize = (offset_of!(Partition, tlb) + offset_of!(Tlb, precise)) as isize - VCPU;
-    pub const SHADOW_KEY: isize = (offset_of!(Partition, tlb) + offset_of!(Tlb, shadow_key)) as isize - VCPU;
+    #[cfg(feature = "tlb-virt")]
+    pub const PRECISE: isize = (offset_of!(Partition, tlb) + offset_of!(crate::address_space::Tlb, precise)) as isize - VCPU;
+    #[cfg(feature = "tlb-virt")]
+    pub const SHADOW_KEY: isize = (offset_of!(Partition, tlb) + offset_of!(crate::address_space::Tlb, shadow_key)) as isize - VCPU;
 }
 
 /// Whether this build has the fast path.

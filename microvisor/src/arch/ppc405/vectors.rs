@@ -56,6 +56,23 @@ pub const INSTRUCTION_TLB_MISS: u32 = 0x1200;
 /// Debug, SRR2/SRR3.
 pub const DEBUG: u32 = 0x2000;
 
+// The system call's vector goes to the fast path (`fast_path::syscall_entry`) in the builds that
+// have it.
+#[cfg(not(any(feature = "trap-stats", feature = "inject-fault")))]
+#[allow(unused_macros)]
+macro_rules! syscall_vector {
+    () => {
+        "short_vector 0x0c00, syscall_entry"
+    };
+}
+#[cfg(any(feature = "trap-stats", feature = "inject-fault"))]
+#[allow(unused_macros)]
+macro_rules! syscall_vector {
+    () => {
+        "vector 0x0c00"
+    };
+}
+
 #[cfg(target_arch = "powerpc")]
 core::arch::global_asm!(
     // ---- Start-up: the first instruction QEMU runs (-kernel jumps to the ELF entry) -------------
@@ -114,7 +131,7 @@ core::arch::global_asm!(
     "vector 0x0600",          // alignment
     "short_vector 0x0700, program_entry", // program: fast path first (`fast_path`)
     "vector 0x0800",          // floating-point unavailable
-    "vector 0x0c00",          // system call
+    syscall_vector!(),        // system call: fast path first (`fast_path`), where it is built
     "vector 0x0f20",          // APU unavailable
     "short_vector 0x1000, pit_tail",
     "short_vector 0x1010, fit_tail",
