@@ -24,7 +24,7 @@ pub const PATH: &str = "docs/instruction-costs.toml";
 pub enum Path {
     /// No trap: the instruction runs as it does natively.
     Native,
-    /// The assembly fast path at the program vector (`arch::ppc405::fast_path`).
+    /// The assembly fast path at the program and system-call vectors (`arch::ppc405::fast_path`).
     Fast,
     /// The common save path, `trap::dispatch` and an emulation in Rust.
     Slow,

@@ -194,18 +194,22 @@ fn fast_path_text(op: Op) -> String {
         Op::Wrtee | Op::Wrteei => format!("unless it {PENDING}"),
         Op::Rfi => format!(
             "unless SRR1 sets MSR[WE] or the return {PENDING} (with `tlb-virt`: also unless MSR[PR], MSR[IR] or \
-             MSR[DR] change; with `irfm` alone: unless MSR[IR] or MSR[DR] change, and a change of MSR[PR] opens or \
+             MSR[DR] change, but for a return into the fully translated mode the shadows were made for, or from \
+             one untranslated mode to the other in a fully virtualized partition; with `irfm` alone: unless MSR[IR] or MSR[DR] change, and a change of MSR[PR] opens or \
              closes the IRFM zone there); with `irfm-fallback` the hypercalls that replace `mtmsr`, `wrtee`, \
              `wrteei` and `rfi` in a para-virtual guest take the same path"
         ),
         Op::Mfspr => {
             let served = listed_sprs(|number| spr::is_privileged(number) && fast_read(number));
-            format!("for the plain-storage SPRs: {served}")
+            format!("for the plain-storage SPRs: {served}; with `tlb-virt` also PID")
         }
         Op::Mtspr => {
             let served = listed_sprs(|number| spr::is_privileged(number) && fast_write(number));
             let slow = listed_sprs(|number| spr::is_privileged(number) && fast_read(number) && !fast_write(number));
-            format!("for the plain-storage SPRs whose write is a store (SPRG4–7: and a copy to the real ones): {served} (not {slow})")
+            format!(
+                "for the plain-storage SPRs whose write is a store (SPRG4–7: and a copy to the real ones): {served} \
+                 (not {slow}); with `tlb-virt` also PID, written with the value it holds"
+            )
         }
         Op::Rfci
         | Op::Mfdcr
@@ -346,6 +350,11 @@ fn path_text(case: &costs::Case) -> String {
     let row = ROWS.iter().find(|row| row.mnemonic == case.mnemonic);
     match (case.path, row) {
         (CasePath::Native, _) => "none: no trap".into(),
+        (CasePath::Fast, None) if case.mnemonic == "sc" => {
+            "fast path (assembly): reflected to the guest's 0x0C00 vector (from untranslated code; a para-virtual \
+             partition's goes to `trap::dispatch`)"
+                .into()
+        }
         (CasePath::Fast, _) => "fast path (assembly)".into(),
         (CasePath::Slow, Some(row)) => format!("slow path: `trap::dispatch` → `{}`", emulation(row.op).0),
         (CasePath::Slow, None) if case.mnemonic == "sc" => "slow path: reflected to the guest's 0x0C00 vector".into(),

@@ -1,4 +1,5 @@
-//! The program-interrupt fast path: the hottest privileged instructions, emulated in assembly.
+//! The program-interrupt fast path: the hottest privileged instructions, emulated in assembly; and
+//! the system call's (`syscall_entry`), reflected to the guest in assembly.
 //!
 //! PPC405 user's manual, section 5.2.8 (program interrupt) and chapter 9 (the instructions). A guest
 //! always runs in user mode, so each privileged instruction it executes enters the program vector

@@ -4,7 +4,8 @@
 //! every vector lives at EVPR[0:15] || offset, and EVPR = 0 here (`linker/microvisor.ld`). Each
 //! vector is one line of the `vector` macro (non-critical: the 405 saved PC/MSR in SRR0/SRR1) or
 //! `critical_vector` (critical: SRR2/SRR3); PIT, FIT and watchdog have 16-byte slots, so theirs
-//! branch to a tail that loads the cause.
+//! branch to a tail that loads the cause. The program and system-call vectors branch to the fast
+//! path first (`fast_path`), which goes on to the common save path for what it does not answer.
 //!
 //! A vector is save, call, return:
 //! 1. `mtspr SPRG0,r1; mfspr r1,SPRG1; stmw r2,GPR2(r1)`: r1 now points at the running context
