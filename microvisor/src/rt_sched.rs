@@ -52,7 +52,10 @@ pub fn fixed_priority_next_switch(system: &System, now: u32) -> Option<u32> {
     next
 }
 
-/// Cyclic: the owner of the slot now running, if it is runnable (else the core idles).
+/// Cyclic: the owner of the slot now running, if it is runnable (else the core idles). Out of line,
+/// as [`fixed_priority`]: inlined, either makes `sched::decide` save a dozen registers on every
+/// trap that reaches it, whatever the policy.
+#[inline(never)]
 pub fn cyclic(system: &mut System, time_moved: bool) -> Next {
     if time_moved {
         let now = time_base_lower();
@@ -80,7 +83,8 @@ pub fn cyclic(system: &mut System, time_moved: bool) -> Next {
     }
 }
 
-/// Fixed priority: the highest-priority eligible partition.
+/// Fixed priority: the highest-priority eligible partition. Out of line (see [`cyclic`]).
+#[inline(never)]
 pub fn fixed_priority(system: &mut System, time_moved: bool, yielded: bool) -> Next {
     let now = time_base_lower();
     // Charge the partition that ran for the time it ran.
