@@ -120,12 +120,13 @@ static void rfi_into(uint32_t msr)
 
 /* Shadows of translated pages must not serve the untranslated modes. Entry 0 shrinks to the first
  * 4 MiB (the code, data and stacks) and entry 9 maps the virtual PAGE_RO onto the physical PAGE_RW.
- * The supervisor reads it translated; untranslated, the same address is PAGE_RO itself. The mode
- * changes by an rfi from translated code, by system calls (from either mode, their rfi from the
- * untranslated handler) and by rfi between the two untranslated modes (PR alone changes). */
+ * Read translated (in supervisor and user mode) it is PAGE_RW; untranslated, the same address is
+ * PAGE_RO itself. The mode changes by an rfi from translated code, by system calls (from either
+ * mode, their rfi from the untranslated handler) and by rfi between the two untranslated modes (PR
+ * alone changes). */
 static void real_mode_ignores_translated_pages(void)
 {
-    uint32_t results[5];
+    uint32_t results[7];
     tlb_write(0, 0x00000000 | (6u << 7) | TLB_V, 0x00000000 | LO_EX | LO_WR | ZSEL(0));
     tlb_write(9, PAGE_RO | SIZE_4K | TLB_V, PAGE_RW | LO_WR | ZSEL(0));
     traps_clear();
@@ -140,10 +141,19 @@ static void real_mode_ignores_translated_pages(void)
     switch_mode(0);                           /* supervisor, untranslated */
     switch_mode(MSR_PR);                      /* and user again: PR alone changes */
     results[4] = load_or_dead(PAGE_RO);
+    /* User mode translated, with the ZPR the untranslated modes run with on the microvisor: its
+     * system call changes the real PID alone. */
+    leave_user_mode();
+    MTSPR(ZPR, 0x40000000);
+    switch_mode(MSR_PR | MSR_IR | MSR_DR);
+    results[5] = load_or_dead(PAGE_RO);       /* PAGE_RW's word, zone 0 open to the user */
+    switch_mode(MSR_PR);                      /* user, untranslated, by a system call from there */
+    results[6] = load_or_dead(PAGE_RO);
     leave_user_mode();
     mtmsr(0);
+    MTSPR(ZPR, 0);
     traps_print("a page translated in supervisor mode, then read untranslated");
-    for (uint32_t i = 0; i < 5; i++)
+    for (uint32_t i = 0; i < 7; i++)
         line("  loaded", results[i]);
     tlb_write(9, 0, 0);
     tlb_write(0, 0x00000000 | SIZE_16M | TLB_V, 0x00000000 | LO_EX | LO_WR | ZSEL(0));

@@ -586,6 +586,22 @@ core::arch::global_asm!(
     "    mtspr 945, 5",
     "    mtspr 945, 4",
     "    b fast_rfi_translated",
+    // A system call from translated code: the real PID and ZPR of the untranslated mode
+    // (`address_space::real_context`), a new ZPR moving the PID away and back as `spr::set_zpr`.
+    "syscall_untranslate:",
+    "    lbz 4, {index}(1)",
+    "    addi 4, 4, {real_mode_tid}",
+    "    mtspr 945, 4",
+    "    mfspr 5, 944",
+    "    lis 7, {guest_zpr}@h",
+    "    ori 7, 7, {guest_zpr}@l",
+    "    cmplw 5, 7",
+    "    beq syscall_untranslated",
+    "    mtspr 944, 7",
+    "    xori 5, 4, 0x80",
+    "    mtspr 945, 5",
+    "    mtspr 945, 4",
+    "    b syscall_untranslated",
     // mfspr rD,PID (r6 = the SPR number, which no table entry named).
     "fast_mfpid:",
     "    cmplwi 6, {pid_number}",
@@ -603,6 +619,8 @@ core::arch::global_asm!(
     "    cmplw 6, 7",
     "    bne- fast_to_slow",
     "    b fast_next",
+    real_mode_tid = const crate::partition::tid(0),
+    guest_zpr = const crate::partition::GUEST_ZPR,
     pid_number = const irfm::spr::PID,
     pid = const offset_of!(crate::vcpu::Vcpu, pid),
     mode = const partition_offset::MODE,
@@ -615,12 +633,29 @@ core::arch::global_asm!(
     shadow_tid = const crate::address_space::shadow_tid(0),
 );
 
+// With `tlb-virt`, a system call from translated code enters the untranslated mode: the real PID
+// and ZPR become that mode's (`syscall_untranslate`). Without it, translated code goes to Rust.
+#[cfg(feature = "tlb-virt")]
+#[allow(unused_macros)]
+macro_rules! syscall_translation_check {
+    () => {
+        "    bne- syscall_untranslate\nsyscall_untranslated:"
+    };
+}
+#[cfg(not(feature = "tlb-virt"))]
+#[allow(unused_macros)]
+macro_rules! syscall_translation_check {
+    () => {
+        "    bne- syscall_to_slow"
+    };
+}
+
 // The system call (0x0C00; PPC405 manual 5.2.10), reflected to the guest's own vector without
 // Rust: SRR0 ← the address after the `sc` (the real SRR0), SRR1 ← the MSR without WE and CE, the
 // MSR ← ME alone, the PC ← EVPR[0:15] || 0x0C00, as `reflect::deliver` does. With EE and CE off
-// afterwards no interrupt can be due, and the guest's new mode (supervisor, untranslated) needs no
-// other real PID or ZPR as long as it ran untranslated and has no IRFM pages: a guest that called
-// from translated code (with `tlb-virt`) or a para-virtual partition goes to Rust.
+// afterwards no interrupt can be due. The guest's new mode (supervisor, untranslated) needs no other
+// real PID or ZPR if it ran untranslated; from translated code, with `tlb-virt`, it gets them here;
+// a para-virtual partition (IRFM pages) goes to Rust.
 // Registers on entry as for the program vector (`program_entry`).
 #[cfg(all(target_arch = "powerpc", not(any(feature = "trap-stats", feature = "inject-fault"))))]
 core::arch::global_asm!(
@@ -633,11 +668,11 @@ core::arch::global_asm!(
     "    mfcr 31",
     "    mfsrr0 30",
     "    lwz 29, {msr}(1)",
-    "    andi. 7, 29, 0x0030",          // IR | DR: translated
-    "    bne- syscall_to_slow",
     "    lbz 7, {mode}(1)",
     "    cmplwi 7, {full}",
     "    bne- syscall_to_slow",
+    "    andi. 7, 29, 0x0030",          // IR | DR: translated
+    syscall_translation_check!(),
     "    rlwinm 6, 29, 0, 15, 12",      // the MSR without WE (0x00040000) and CE (0x00020000)
     "    stw 30, {srr0}(1)",
     "    stw 6, {srr1}(1)",
