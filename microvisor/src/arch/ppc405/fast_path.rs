@@ -92,11 +92,11 @@ macro_rules! irfm_zone_switch {
         ""
     };
 }
-// With `tlb-virt`, PID is read, and written with the value it holds, here (`fast_pid`): an OS
-// that gives each task its own PID reads it on every interrupt entry and writes it back on every
-// exit (ORCOS does), and only a new PID needs Rust (the shadows made for the old one go). Without
-// `tlb-virt` PID changes nothing, and those instructions are rare enough for the slow path. In
-// r5 the SPR's table entry (NONE here) and r6 its number.
+// With `tlb-virt`, PID is read, and written with the value it holds, here (`fast_mfpid`,
+// `fast_mtpid`): an OS that gives each task its own PID reads it on every interrupt entry and
+// writes it back on every exit (ORCOS does), and only a new PID needs Rust (the shadows made for
+// the old one go). Without `tlb-virt` PID changes nothing, and those instructions are rare enough
+// for the slow path. In r5 the SPR's table entry (NONE here) and r6 its number.
 #[cfg(feature = "tlb-virt")]
 #[allow(unused_macros)]
 macro_rules! not_plain_read {
@@ -699,6 +699,11 @@ core::arch::global_asm!(
     me = const irfm::spr::msr::ME,
     mode = const partition_offset::MODE,
     full = const irfm::image::Mode::Full as u8,
+);
+#[cfg(feature = "tlb-virt")]
+const _: () = assert!(
+    crate::partition::tid(3) == crate::partition::tid(0) + 3,
+    "syscall_untranslate adds the partition index to tid(0)"
 );
 #[cfg(target_arch = "powerpc")]
 const _: () = assert!(
