@@ -351,8 +351,8 @@ fn path_text(case: &costs::Case) -> String {
     match (case.path, row) {
         (CasePath::Native, _) => "none: no trap".into(),
         (CasePath::Fast, None) if case.mnemonic == "sc" => {
-            "fast path (assembly): reflected to the guest's 0x0C00 vector (from untranslated code; a para-virtual \
-             partition's goes to `trap::dispatch`)"
+            "fast path (assembly): reflected to the guest's 0x0C00 vector (from untranslated code, and with \
+             `tlb-virt` from translated code too; a para-virtual partition's goes to `trap::dispatch`)"
                 .into()
         }
         (CasePath::Fast, _) => "fast path (assembly)".into(),
