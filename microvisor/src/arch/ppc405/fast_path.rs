@@ -99,29 +99,15 @@ macro_rules! irfm_zone_switch {
 // for the slow path. In r5 the SPR's table entry (NONE here) and r6 its number.
 #[cfg(feature = "tlb-virt")]
 #[allow(unused_macros)]
-macro_rules! not_plain_read {
-    () => {
-        "    beq- fast_mfpid"
-    };
-}
-#[cfg(feature = "tlb-virt")]
-#[allow(unused_macros)]
-macro_rules! not_plain_write {
-    () => {
-        "    beq- fast_mtpid"
+macro_rules! not_plain {
+    ($pid_label:literal) => {
+        concat!("    beq- ", $pid_label)
     };
 }
 #[cfg(not(feature = "tlb-virt"))]
 #[allow(unused_macros)]
-macro_rules! not_plain_read {
-    () => {
-        "    beq- fast_to_slow"
-    };
-}
-#[cfg(not(feature = "tlb-virt"))]
-#[allow(unused_macros)]
-macro_rules! not_plain_write {
-    () => {
+macro_rules! not_plain {
+    ($pid_label:literal) => {
         "    beq- fast_to_slow"
     };
 }
@@ -362,7 +348,7 @@ core::arch::global_asm!(
     "fast_mfspr:",
     "    spr_entry",
     "    cmplwi 5, {none}",
-    not_plain_read!(),
+    not_plain!("fast_mfpid"),
     "    andi. 5, 5, {index}",
     irfm_spr_slot!("fast_mfspr_from"),   // r5 = page address, r7 = 0 base (fallback only)
     "    slwi 5, 5, 2",
@@ -376,7 +362,7 @@ core::arch::global_asm!(
     "fast_mtspr:",
     "    spr_entry",
     "    cmplwi 5, {none}",
-    not_plain_write!(),
+    not_plain!("fast_mtpid"),
     "    andi. 7, 5, {slow_write} | {real_copy}",
     "    bne- fast_mtspr_flagged",
     "    andi. 5, 5, {index}",
@@ -544,21 +530,30 @@ core::arch::global_asm!(
 #[cfg(all(target_arch = "powerpc", feature = "tlb-virt", not(any(feature = "trap-stats", feature = "inject-fault"))))]
 core::arch::global_asm!(
     ".section .text.fast_path, \"ax\"",
+    // Loads real PID r4 and real ZPR r7 and goes on at `done`; a new ZPR moves the PID away and
+    // back, as `spr::set_zpr` does for QEMU. Clobbers r5.
+    ".macro real_pid_zpr done",
+    "    mtspr 945, 4",
+    "    mfspr 5, 944",
+    "    cmplw 5, 7",
+    "    beq \\done",
+    "    mtspr 944, 7",
+    "    xori 5, 4, 0x80",
+    "    mtspr 945, 5",
+    "    mtspr 945, 4",
+    "    b \\done",
+    ".endm",
     "fast_rfi_translation:",
+    "    lbz 7, {mode}(1)",
+    "    cmplwi 7, {full}",
+    "    bne- fast_to_slow",
     // Untranslated before and after (PR alone changed): the real PID and ZPR are the same for
     // both modes in a fully virtualized partition (`address_space::real_context`).
     "    or 7, 6, 29",
     "    andi. 7, 7, 0x0030",
-    "    bne+ 1f",
-    "    lbz 7, {mode}(1)",
-    "    cmplwi 7, {full}",
     "    beq+ fast_rfi_translated",
-    "    b fast_to_slow",
-    "1:  andi. 7, 6, 0x0030",            // IR | DR
+    "    andi. 7, 6, 0x0030",            // IR | DR
     "    cmplwi 7, 0x0030",
-    "    bne- fast_to_slow",
-    "    lbz 7, {mode}(1)",
-    "    cmplwi 7, {full}",
     "    bne- fast_to_slow",
     "    rlwinm 3, 6, 20, 29, 29",       // the mode key: PR → 4 …
     "    ori 3, 3, 3",                   // … IR → 2, DR → 1
@@ -577,31 +572,15 @@ core::arch::global_asm!(
     "    ori 7, 7, 0x5555",
     "2:  lbz 4, {index}(1)",
     "    addi 4, 4, {shadow_tid}",
-    "    mtspr 945, 4",
-    "    mfspr 5, 944",
-    "    cmplw 5, 7",
-    "    beq fast_rfi_translated",
-    "    mtspr 944, 7",
-    "    xori 5, 4, 0x80",
-    "    mtspr 945, 5",
-    "    mtspr 945, 4",
-    "    b fast_rfi_translated",
+    "    real_pid_zpr fast_rfi_translated",
     // A system call from translated code: the real PID and ZPR of the untranslated mode
-    // (`address_space::real_context`), a new ZPR moving the PID away and back as `spr::set_zpr`.
+    // (`address_space::real_context`).
     "syscall_untranslate:",
     "    lbz 4, {index}(1)",
     "    addi 4, 4, {real_mode_tid}",
-    "    mtspr 945, 4",
-    "    mfspr 5, 944",
     "    lis 7, {guest_zpr}@h",
     "    ori 7, 7, {guest_zpr}@l",
-    "    cmplw 5, 7",
-    "    beq syscall_untranslated",
-    "    mtspr 944, 7",
-    "    xori 5, 4, 0x80",
-    "    mtspr 945, 5",
-    "    mtspr 945, 4",
-    "    b syscall_untranslated",
+    "    real_pid_zpr syscall_untranslated",
     // mfspr rD,PID (r6 = the SPR number, which no table entry named).
     "fast_mfpid:",
     "    cmplwi 6, {pid_number}",
