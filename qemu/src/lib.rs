@@ -26,6 +26,24 @@ pub const GDB_PORT: u16 = 1234;
 /// `-icount` shift for deterministic runs: one instruction is 2^shift ns of virtual time.
 pub const ICOUNT_SHIFT: u32 = 0;
 
+/// The value of `-icount` in deterministic mode, for `shift`; `record` adds QEMU's record mode.
+///
+/// `sleep=off` makes QEMU skip a sleeping core's idle time: it moves the clock on to the next timer
+/// at once. That skip alone is not deterministic in QEMU 7.2. Measured on ORCOS under the
+/// microvisor, which sleeps a lot: two runs of the same image disagreed after a few hundred to a
+/// few tens of thousands of lines, while native runs never did. The microvisor's own time-base
+/// trace showed why: the real PIT, programmed at the same tick for the same count in both runs,
+/// woke the sleeping core 20 ticks (60 instructions) later in one of them, the instructions it had
+/// run since it last read the clock. The skip is computed by QEMU's main loop, which can run while
+/// the core is going to sleep and miss those instructions. In record mode (`rr=record`, nothing
+/// kept: `rrfile=/dev/null`) QEMU's threads take turns, and runs of the same image agree again.
+/// But then the main loop does not answer the monitor while the guest runs without sleeping, so a
+/// run that reads memory through the monitor ([`Options::read_memory`]) goes without it.
+pub fn icount_argument(shift: u32, record: bool) -> String {
+    let record = if record { ",rr=record,rrfile=/dev/null" } else { "" };
+    format!("shift={shift},align=off,sleep=off{record}")
+}
+
 static STOP_REQUESTED: AtomicBool = AtomicBool::new(false);
 
 /// Asks every [`run`] in this process to stop QEMU and return (called from a Ctrl-C/SIGTERM handler).
@@ -65,7 +83,7 @@ pub struct Options<'a> {
     /// Count the microvisor's `microvisor: VM n halted` line as that partition's end marker: a
     /// halted partition prints nothing more, so a run waiting for it would only time out.
     pub halts_end: bool,
-    /// Deterministic mode: `-icount shift=N,align=off,sleep=off`.
+    /// Deterministic mode: `-icount` with [`icount_argument`] for shift N.
     pub icount: Option<u32>,
     /// Wait for gdb on [`GDB_PORT`] before the first instruction (`-s -S`).
     pub gdb: bool,
@@ -198,7 +216,7 @@ pub fn command_line(image: &Path, uart1_file: &Path, options: &Options) -> Vec<S
     ];
     if let Some(shift) = options.icount {
         args.push("-icount".into());
-        args.push(format!("shift={shift},align=off,sleep=off"));
+        args.push(icount_argument(shift, options.read_memory.is_empty()));
     }
     if options.gdb {
         args.push("-s".into());
@@ -407,8 +425,17 @@ mod tests {
         assert!(joined.contains("-M ref405ep"), "{joined}");
         assert!(joined.contains("-serial stdio -serial file:/tmp/u1"), "{joined}");
         assert!(joined.contains("-kernel g.elf"), "{joined}");
-        assert!(joined.contains("-icount shift=0,align=off,sleep=off"), "{joined}");
+        assert!(joined.contains("-icount shift=0,align=off,sleep=off,rr=record,rrfile=/dev/null"), "{joined}");
         assert!(!joined.contains("-S"), "{joined}");
+    }
+
+    #[test]
+    fn a_run_that_reads_memory_goes_without_record_mode_which_would_block_the_monitor() {
+        let options = Options { icount: Some(0), read_memory: vec![(0x1000, 1)], ..Options::default() };
+        let joined = command_line(Path::new("g.elf"), Path::new("/tmp/u1"), &options).join(" ");
+        assert!(joined.ends_with("-icount shift=0,align=off,sleep=off"), "{joined}");
+        assert!(!joined.contains("rr=record"), "{joined}");
+        assert!(joined.contains("-monitor unix:"), "{joined}");
     }
 
     #[test]

@@ -232,8 +232,9 @@ fn report(measured: &Measured) -> String {
         }
     }
 
+    let icount = qemu_runner::icount_argument(qemu_runner::ICOUNT_SHIFT, true);
     format!(
-        "Measured by `cargo xtask bench partitions` (QEMU 7.2 `ref405ep`, `-icount shift=0,align=off,sleep=off`). \
+        "Measured by `cargo xtask bench partitions` (QEMU 7.2 `ref405ep`, `-icount {icount}`). \
          Every run was made twice and both transcripts were identical (the bench stops otherwise). Unit: \
          instructions, from time-base ticks × 3 (QEMU's time base runs at 333,333,330 Hz and one instruction \
          takes 1 ns), so every figure has a resolution of 3 instructions.\n\n\

@@ -200,13 +200,16 @@ pub fn run() -> Result<ExitCode, Failure> {
          to the end marker):\n{trap_lines}"
     );
     println!("Every figure above was measured twice, under -icount, and both runs agreed to the tick.");
+    let icount = qemu_runner::icount_argument(qemu_runner::ICOUNT_SHIFT, true);
     let body = format!(
         "Measured by `cargo xtask bench table1`. Each scenario runs natively (`qemu-system-ppc -M ref405ep`, QEMU 7.2), \
          fully virtualized (the unmodified image as the only partition on `target/images/microvisor.elf`, basis \
          features) and para-virtualized (the image padded by `previrt patch`, packed in `previrt` mode on \
          `target/images/microvisor-para.elf`, which turns each padded site into IRFM loads and stores or a hypercall \
-         when it loads the guest), under `-icount shift=0,align=off,sleep=off`; every run is made twice and both \
-         runs agreed to the tick (the bench stops otherwise). Results (the transcript but its `cost:` lines and the \
+         when it loads the guest), under `-icount {icount}` (QEMU's record mode keeps the skipping of idle time \
+         deterministic: `qemu-runner`, `icount_argument`; the trap-counting runs, which read memory through the \
+         monitor, go without it); every run is made twice and both runs agreed to the tick (the bench stops \
+         otherwise). Results (the transcript but its `cost:` lines and the \
          microvisor's own lines, including the FFT checksum and bins, which `tests/tests/rtos.rs` checks against the \
          host reference) are identical in every mode.\n\n\
          Unit: time-base ticks of the measured region (QEMU's time base runs at 333,333,330 Hz; under `-icount` \
