@@ -118,11 +118,23 @@ pub fn boot_for(path: &std::path::Path, seconds: u64) -> Transcript {
 }
 
 /// Boots `image` under `-icount` (deterministic: one instruction per ns of virtual time) until the
-/// end marker, within `seconds` of wall time, and returns what UART0 printed.
+/// end marker, within `seconds` of wall time, and returns what UART0 printed. For a guest on the
+/// bare 405; a system image runs with [`boot_icount_on_microvisor`].
 pub fn boot_icount(path: &std::path::Path, seconds: u64) -> String {
+    boot_icount_with(path, seconds, false)
+}
+
+/// [`boot_icount`] for a system image (the microvisor and its guests), in QEMU's record mode, so
+/// that runs of it agree to the tick (`qemu_runner::icount_argument`).
+pub fn boot_icount_on_microvisor(path: &std::path::Path, seconds: u64) -> String {
+    boot_icount_with(path, seconds, true)
+}
+
+fn boot_icount_with(path: &std::path::Path, seconds: u64, record: bool) -> String {
     let options = qemu_runner::Options {
         timeout: Duration::from_secs(seconds),
         icount: Some(qemu_runner::ICOUNT_SHIFT),
+        record,
         ..qemu_runner::Options::default()
     };
     let transcript = qemu_runner::run(path, options).unwrap_or_else(|error| panic!("{error}"));

@@ -75,14 +75,13 @@ fn every_spr_number_and_reserved_bit_prints_the_same_natively_and_virtualized() 
 #[test]
 #[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
 fn resets_print_the_same_transcript_natively_and_virtualized() {
-    let run = |path: &std::path::Path| system_tests::boot_icount(path, 60);
     let guest = image("reset-requests");
     let with_tlb = patch_symbol(&guest, "reset_uses_tlb", &1u32.to_be_bytes());
     let mut lines = Vec::new();
     for (guest, microvisor) in [(&guest, system_tests::microvisor()), (&with_tlb, image("microvisor-all"))] {
-        let native = run(guest);
+        let native = system_tests::boot_icount(guest, 60);
         let system = pack(&microvisor, &[PartitionSpec::full(guest)]);
-        let virtualized = run(&system);
+        let virtualized = system_tests::boot_icount_on_microvisor(&system, 60);
         let _ = std::fs::remove_file(system);
         let report = differences(&native, &virtualized);
         assert!(report.is_empty(), "transcripts differ:\n{report}");

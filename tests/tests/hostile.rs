@@ -528,6 +528,7 @@ fn reset_storm() -> String {
     let options = qemu_runner::Options {
         timeout: Duration::from_secs(120),
         icount: Some(qemu_runner::ICOUNT_SHIFT),
+        record: true,
         ..qemu_runner::Options::default()
     };
     let transcript = qemu_runner::run(&packed, options).unwrap_or_else(|error| panic!("{error}"));

@@ -34,12 +34,11 @@ fn the_mmu_section_prints_the_same_natively_and_with_tlb_virt() {
 #[test]
 #[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
 fn a_demand_paging_kernel_prints_the_same_natively_and_with_every_feature() {
-    let run = |path: &std::path::Path| system_tests::boot_icount(path, 60);
     let guest = image("demand-paging");
-    let native = run(&guest);
+    let native = system_tests::boot_icount(&guest, 60);
     assert!(native.contains("page faults 301"), "{native}");
     let system = pack(&image("microvisor-all"), &[PartitionSpec::full(&guest)]);
-    let virtualized = run(&system);
+    let virtualized = system_tests::boot_icount_on_microvisor(&system, 60);
     let _ = std::fs::remove_file(system);
     assert_eq!(virtualized, native);
 }

@@ -153,7 +153,7 @@ fn demo() -> Result<ExitCode, Failure> {
         .cloned()
         .ok_or_else(|| Failure::new("image hello-c was not built"))?;
     println!("== 1. hello-c (built with gcc) on a bare PPC405: qemu-system-ppc -M ref405ep ==");
-    let transcript = stream(&hello, Duration::from_secs(30), false, false)?;
+    let transcript = stream(&hello, Duration::from_secs(30), false, false, false)?;
     if transcript.ending != qemu_runner::Ending::EndMarker {
         return Err(Failure::new(format!("hello-c did not finish ({:?})", transcript.ending)));
     }
@@ -162,7 +162,7 @@ fn demo() -> Result<ExitCode, Failure> {
     println!("   [VM 0] an RTOS, unmodified, its tasks in their own address spaces (TLB virtualization)");
     println!("   [VM 1] SimpleFFT, a bare-metal guest;  [VM 2] a guest that faults: restarted, then halted");
     let (_, system, partitions) = pack_config(&config, "demo-system.elf")?;
-    let transcript = stream_until(&system, Duration::from_secs(120), false, false, partitions)?;
+    let transcript = stream_until(&system, Duration::from_secs(120), false, false, true, partitions)?;
     if transcript.ending != qemu_runner::Ending::EndMarker {
         return Err(Failure::new(format!("the demo system did not finish ({:?})", transcript.ending)));
     }
@@ -205,14 +205,15 @@ fn run_config(config: &Path, timeout: Duration, icount: bool, gdb: bool) -> Resu
         println!("QEMU waits for gdb; in another terminal run:\n  {}", qemu_runner::gdb_command(&microvisor));
     }
     // Every partition either prints its end marker or is halted by the health monitor.
-    let transcript = stream_until(&system, timeout, icount, gdb, partitions)?;
+    let transcript = stream_until(&system, timeout, icount, gdb, true, partitions)?;
     eprintln!("xtask: run ended: {:?}", transcript.ending);
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs an image, printing each UART line as it arrives.
-fn stream(image: &Path, timeout: Duration, icount: bool, gdb: bool) -> Result<qemu_runner::Transcript, Failure> {
-    stream_until(image, timeout, icount, gdb, 1)
+/// Runs an image, printing each UART line as it arrives; `system_image`: the microvisor's, whose
+/// `-icount` runs go in QEMU's record mode (`qemu_runner::Options::record`).
+fn stream(image: &Path, timeout: Duration, icount: bool, gdb: bool, system_image: bool) -> Result<qemu_runner::Transcript, Failure> {
+    stream_until(image, timeout, icount, gdb, system_image, 1)
 }
 
 /// Runs an image until `ends` end markers (one per partition that ends), printing lines live.
@@ -221,6 +222,7 @@ fn stream_until(
     timeout: Duration,
     icount: bool,
     gdb: bool,
+    system_image: bool,
     ends: usize,
 ) -> Result<qemu_runner::Transcript, Failure> {
     // Write errors (a closed pipe: `… | head`) are ignored; the run still ends cleanly and QEMU is stopped.
@@ -235,6 +237,7 @@ fn stream_until(
     let options = qemu_runner::Options {
         timeout,
         icount: icount.then_some(qemu_runner::ICOUNT_SHIFT),
+        record: system_image,
         gdb,
         live: Some(&mut print_line),
         end_markers: ends,
@@ -275,7 +278,7 @@ fn run_guest(guest: &Path, native: bool, timeout: Duration, icount: bool, gdb: b
         println!("QEMU waits for gdb; in another terminal run:\n  {}", qemu_runner::gdb_command(guest));
     }
     let _remove = (!native).then(|| RemoveOnDrop(image.clone()));
-    let transcript = stream(&image, timeout, icount, gdb)?;
+    let transcript = stream(&image, timeout, icount, gdb, !native)?;
     match transcript.ending {
         qemu_runner::Ending::QemuExited(status) => {
             eprintln!("xtask: QEMU exited ({status}): {}", transcript.qemu_stderr.trim());

@@ -380,6 +380,8 @@ fn boot(image: &Path, ends: usize) -> Result<String, Failure> {
     let options = qemu_runner::Options {
         timeout: TIMEOUT,
         icount: Some(qemu_runner::ICOUNT_SHIFT),
+        // The bench's guests never reset the core, natively either: record mode serves them all.
+        record: true,
         end_markers: ends,
         halts_end: true,
         ..qemu_runner::Options::default()

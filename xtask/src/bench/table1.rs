@@ -308,6 +308,8 @@ fn boot(image: &Path, read_memory: Vec<(u32, u32)>) -> Result<qemu_runner::Trans
     let options = qemu_runner::Options {
         timeout: Duration::from_secs(300),
         icount: Some(qemu_runner::ICOUNT_SHIFT),
+        // The bench's guests never reset the core, natively either: record mode serves them all.
+        record: true,
         read_memory,
         ..qemu_runner::Options::default()
     };

@@ -446,6 +446,8 @@ fn measure(image: &Path) -> Result<Run, Failure> {
     let options = qemu_runner::Options {
         timeout: Duration::from_secs(120),
         icount: Some(qemu_runner::ICOUNT_SHIFT),
+        // The bench's guests never reset the core, natively either: record mode serves them all.
+        record: true,
         ..qemu_runner::Options::default()
     };
     let transcript = super::run_to_end(image, options)?;
