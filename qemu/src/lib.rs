@@ -36,7 +36,7 @@ pub const ICOUNT_SHIFT: u32 = 0;
 /// (60 instructions) later in one of them, the instructions it had run since it last read the
 /// clock. The skip is computed by QEMU's main loop, which can run while the core is going to sleep
 /// and miss those instructions. Native runs are exposed too (`guests/sleep-wake`: five different
-/// hashes in six runs side by side). In record mode (`rr=record`, nothing kept: `rrfile=/dev/null`)
+/// hashes in six runs side by side on a busy host). In record mode (`rr=record`, nothing kept: `rrfile=/dev/null`)
 /// QEMU's threads take turns, and runs of the same image agree again. Two limits keep it to the
 /// runs that ask for it ([`Options::record`]): QEMU 7.2 aborts in record mode when the real core
 /// is reset (`replay_advance_current_icount: Assertion 'diff >= 0' failed`, with

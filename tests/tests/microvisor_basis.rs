@@ -108,8 +108,8 @@ fn two_partitions_granted_the_same_device_are_refused_when_packing() {
 /// times on PITs of pseudo-random lengths and prints a hash of the time base at every wake. QEMU
 /// 7.2's skipping of idle time alone (`sleep=off`) woke the core late now and then; the runner's
 /// record mode (`qemu_runner::icount_argument`) makes every run print the same. Three runs side by
-/// side: the lateness came more often on a busy host. (Natively the lateness is there too, five
-/// different hashes in six runs side by side, but record mode cannot serve every native guest:
+/// side: the lateness came more often on a busy host. (Natively the lateness is there too, up to
+/// five different hashes in six runs side by side, but record mode cannot serve every native guest:
 /// QEMU aborts in it when the real core is reset.)
 #[test]
 #[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
