@@ -153,7 +153,7 @@ fn demo() -> Result<ExitCode, Failure> {
         .cloned()
         .ok_or_else(|| Failure::new("image hello-c was not built"))?;
     println!("== 1. hello-c (built with gcc) on a bare PPC405: qemu-system-ppc -M ref405ep ==");
-    let transcript = stream(&hello, Duration::from_secs(30), false, false, false)?;
+    let transcript = stream(&hello, Duration::from_secs(30), Streaming::PLAIN)?;
     if transcript.ending != qemu_runner::Ending::EndMarker {
         return Err(Failure::new(format!("hello-c did not finish ({:?})", transcript.ending)));
     }
@@ -162,7 +162,7 @@ fn demo() -> Result<ExitCode, Failure> {
     println!("   [VM 0] an RTOS, unmodified, its tasks in their own address spaces (TLB virtualization)");
     println!("   [VM 1] SimpleFFT, a bare-metal guest;  [VM 2] a guest that faults: restarted, then halted");
     let (_, system, partitions) = pack_config(&config, "demo-system.elf")?;
-    let transcript = stream_until(&system, Duration::from_secs(120), false, false, true, partitions)?;
+    let transcript = stream_until(&system, Duration::from_secs(120), Streaming { system_image: true, ..Streaming::PLAIN }, partitions)?;
     if transcript.ending != qemu_runner::Ending::EndMarker {
         return Err(Failure::new(format!("the demo system did not finish ({:?})", transcript.ending)));
     }
@@ -205,26 +205,35 @@ fn run_config(config: &Path, timeout: Duration, icount: bool, gdb: bool) -> Resu
         println!("QEMU waits for gdb; in another terminal run:\n  {}", qemu_runner::gdb_command(&microvisor));
     }
     // Every partition either prints its end marker or is halted by the health monitor.
-    let transcript = stream_until(&system, timeout, icount, gdb, true, partitions)?;
+    let transcript = stream_until(&system, timeout, Streaming { icount, gdb, system_image: true }, partitions)?;
     eprintln!("xtask: run ended: {:?}", transcript.ending);
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs an image, printing each UART line as it arrives; `system_image`: the microvisor's, whose
-/// `-icount` runs go in QEMU's record mode (`qemu_runner::Options::record`).
-fn stream(image: &Path, timeout: Duration, icount: bool, gdb: bool, system_image: bool) -> Result<qemu_runner::Transcript, Failure> {
-    stream_until(image, timeout, icount, gdb, system_image, 1)
+/// How [`stream`] runs an image.
+#[derive(Clone, Copy)]
+struct Streaming {
+    /// Deterministic mode (`-icount`).
+    icount: bool,
+    /// Wait for gdb before the first instruction.
+    gdb: bool,
+    /// The image is a system image (the microvisor's): its `-icount` runs go in QEMU's record mode
+    /// (`qemu_runner::Options::record`).
+    system_image: bool,
+}
+
+impl Streaming {
+    /// A bare guest, at QEMU's own pace, without gdb.
+    const PLAIN: Streaming = Streaming { icount: false, gdb: false, system_image: false };
+}
+
+/// Runs an image, printing each UART line as it arrives.
+fn stream(image: &Path, timeout: Duration, how: Streaming) -> Result<qemu_runner::Transcript, Failure> {
+    stream_until(image, timeout, how, 1)
 }
 
 /// Runs an image until `ends` end markers (one per partition that ends), printing lines live.
-fn stream_until(
-    image: &Path,
-    timeout: Duration,
-    icount: bool,
-    gdb: bool,
-    system_image: bool,
-    ends: usize,
-) -> Result<qemu_runner::Transcript, Failure> {
+fn stream_until(image: &Path, timeout: Duration, how: Streaming, ends: usize) -> Result<qemu_runner::Transcript, Failure> {
     // Write errors (a closed pipe: `… | head`) are ignored; the run still ends cleanly and QEMU is stopped.
     let mut print_line = |uart: qemu_runner::Uart, line: &str| {
         use std::io::Write;
@@ -236,9 +245,9 @@ fn stream_until(
     };
     let options = qemu_runner::Options {
         timeout,
-        icount: icount.then_some(qemu_runner::ICOUNT_SHIFT),
-        record: system_image,
-        gdb,
+        icount: how.icount.then_some(qemu_runner::ICOUNT_SHIFT),
+        record: how.system_image,
+        gdb: how.gdb,
         live: Some(&mut print_line),
         end_markers: ends,
         halts_end: true,
@@ -278,7 +287,7 @@ fn run_guest(guest: &Path, native: bool, timeout: Duration, icount: bool, gdb: b
         println!("QEMU waits for gdb; in another terminal run:\n  {}", qemu_runner::gdb_command(guest));
     }
     let _remove = (!native).then(|| RemoveOnDrop(image.clone()));
-    let transcript = stream(&image, timeout, icount, gdb, !native)?;
+    let transcript = stream(&image, timeout, Streaming { icount, gdb, system_image: !native })?;
     match transcript.ending {
         qemu_runner::Ending::QemuExited(status) => {
             eprintln!("xtask: QEMU exited ({status}): {}", transcript.qemu_stderr.trim());
