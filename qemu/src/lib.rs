@@ -89,9 +89,10 @@ pub struct Options<'a> {
     /// Deterministic mode: `-icount` with [`icount_argument`] for shift N.
     pub icount: Option<u32>,
     /// With [`icount`](Self::icount), QEMU's record mode, so that runs of the same image agree to
-    /// the tick ([`icount_argument`]). Only for images that never reset the real core, such as
-    /// the microvisor's system images (guests' resets are the microvisor's to emulate); not with
-    /// [`read_memory`](Self::read_memory), whose monitor commands record mode would leave unanswered.
+    /// the tick ([`icount_argument`]). Only for images that never reset the real core: the
+    /// microvisor's system images (guests' resets are the microvisor's to emulate) and guests known
+    /// not to; not with [`read_memory`](Self::read_memory), whose monitor commands record mode would
+    /// leave unanswered.
     pub record: bool,
     /// Wait for gdb on [`GDB_PORT`] before the first instruction (`-s -S`).
     pub gdb: bool,

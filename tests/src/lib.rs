@@ -118,16 +118,16 @@ pub fn boot_for(path: &std::path::Path, seconds: u64) -> Transcript {
 }
 
 /// Boots `image` under `-icount` (deterministic: one instruction per ns of virtual time) until the
-/// end marker, within `seconds` of wall time, and returns what UART0 printed. For a guest on the
-/// bare 405; a system image runs with [`boot_icount_on_microvisor`].
+/// end marker, within `seconds` of wall time, and returns what UART0 printed. In QEMU's record
+/// mode, so that runs of it agree to the tick (`qemu_runner::icount_argument`): a guest that resets
+/// the real core (natively) runs with [`boot_icount_resetting`] instead.
 pub fn boot_icount(path: &std::path::Path, seconds: u64) -> String {
-    boot_icount_with(path, seconds, false)
+    boot_icount_with(path, seconds, true)
 }
 
-/// [`boot_icount`] for a system image (the microvisor and its guests), in QEMU's record mode, so
-/// that runs of it agree to the tick (`qemu_runner::icount_argument`).
-pub fn boot_icount_on_microvisor(path: &std::path::Path, seconds: u64) -> String {
-    boot_icount_with(path, seconds, true)
+/// [`boot_icount`] without record mode, in which QEMU 7.2 aborts when the real core is reset.
+pub fn boot_icount_resetting(path: &std::path::Path, seconds: u64) -> String {
+    boot_icount_with(path, seconds, false)
 }
 
 fn boot_icount_with(path: &std::path::Path, seconds: u64, record: bool) -> String {

@@ -79,9 +79,9 @@ fn resets_print_the_same_transcript_natively_and_virtualized() {
     let with_tlb = patch_symbol(&guest, "reset_uses_tlb", &1u32.to_be_bytes());
     let mut lines = Vec::new();
     for (guest, microvisor) in [(&guest, system_tests::microvisor()), (&with_tlb, image("microvisor-all"))] {
-        let native = system_tests::boot_icount(guest, 60);
+        let native = system_tests::boot_icount_resetting(guest, 60);
         let system = pack(&microvisor, &[PartitionSpec::full(guest)]);
-        let virtualized = system_tests::boot_icount_on_microvisor(&system, 60);
+        let virtualized = system_tests::boot_icount(&system, 60);
         let _ = std::fs::remove_file(system);
         let report = differences(&native, &virtualized);
         assert!(report.is_empty(), "transcripts differ:\n{report}");

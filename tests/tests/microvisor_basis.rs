@@ -104,29 +104,28 @@ fn two_partitions_granted_the_same_device_are_refused_when_packing() {
     assert!(!output.exists());
 }
 
-/// Runs of a system image under `-icount` repeat to the tick: `guests/sleep-wake` sleeps 20,000
-/// times on PITs of pseudo-random lengths and prints a hash of the time base at every wake. QEMU
-/// 7.2's skipping of idle time alone (`sleep=off`) woke the core late now and then; the runner's
-/// record mode (`qemu_runner::icount_argument`) makes every run print the same. Three runs side by
-/// side: the lateness came more often on a busy host. (Natively the lateness is there too, up to
-/// five different hashes in six runs side by side, but record mode cannot serve every native guest:
-/// QEMU aborts in it when the real core is reset.)
+/// Runs under `-icount` repeat to the tick, natively and on the microvisor: `guests/sleep-wake`
+/// sleeps 20,000 times on PITs of pseudo-random lengths and prints a hash of the time base at every
+/// wake. QEMU 7.2's skipping of idle time alone (`sleep=off`) woke the core late now and then; the
+/// runner's record mode (`qemu_runner::icount_argument`) makes every run print the same. Three runs
+/// of each side by side: the lateness came more often on a busy host.
 #[test]
 #[ignore = "needs QEMU and the PPC405 images: run `cargo xtask test`"]
-fn runs_of_a_system_image_under_icount_repeat_to_the_tick() {
+fn runs_under_icount_repeat_to_the_tick_natively_and_on_the_microvisor() {
     let guest = image("sleep-wake");
     let system = system_tests::pack(&system_tests::microvisor(), &[system_image::PartitionSpec::full(&guest)]);
-    let runs: Vec<String> = std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            (0..3).map(|_| scope.spawn(|| system_tests::boot_icount_on_microvisor(&system, 60))).collect();
-        handles.into_iter().map(|handle| handle.join().expect("run")).collect()
-    });
-    let _ = std::fs::remove_file(&system);
-    let hash = |run: &str| run.lines().find(|line| line.contains("sleep-wake: 20000 wakes, hash")).map(str::to_owned);
-    assert!(hash(&runs[0]).is_some(), "{}", runs[0]);
-    for run in &runs[1..] {
-        assert_eq!(hash(run), hash(&runs[0]), "two runs disagree");
+    for path in [&guest, &system] {
+        let runs: Vec<String> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..3).map(|_| scope.spawn(|| system_tests::boot_icount(path, 60))).collect();
+            handles.into_iter().map(|handle| handle.join().expect("run")).collect()
+        });
+        let hash = |run: &str| run.lines().find(|line| line.contains("sleep-wake: 20000 wakes, hash")).map(str::to_owned);
+        assert!(hash(&runs[0]).is_some(), "{}: {}", path.display(), runs[0]);
+        for run in &runs[1..] {
+            assert_eq!(hash(run), hash(&runs[0]), "{}: two runs disagree", path.display());
+        }
     }
+    let _ = std::fs::remove_file(system);
 }
 
 /// A guest that sleeps 30 s (three 10 s PIT waits with MSR[WE]) under `-icount`, natively and on the
@@ -142,7 +141,7 @@ fn a_guest_that_sleeps_long_sleeps_on_the_microvisor_as_natively() {
     assert_eq!(native.matches("woke after sleep").count(), 3, "{native}");
     for microvisor in [system_tests::microvisor(), image("microvisor-all")] {
         let system = system_tests::pack(&microvisor, &[system_image::PartitionSpec::full(&guest)]);
-        let virtualized = system_tests::boot_icount_on_microvisor(&system, 20);
+        let virtualized = system_tests::boot_icount(&system, 20);
         let _ = std::fs::remove_file(system);
         assert_eq!(virtualized, native, "{}", microvisor.display());
     }

@@ -38,7 +38,7 @@ fn a_demand_paging_kernel_prints_the_same_natively_and_with_every_feature() {
     let native = system_tests::boot_icount(&guest, 60);
     assert!(native.contains("page faults 301"), "{native}");
     let system = pack(&image("microvisor-all"), &[PartitionSpec::full(&guest)]);
-    let virtualized = system_tests::boot_icount_on_microvisor(&system, 60);
+    let virtualized = system_tests::boot_icount(&system, 60);
     let _ = std::fs::remove_file(system);
     assert_eq!(virtualized, native);
 }
