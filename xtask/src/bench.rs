@@ -94,6 +94,19 @@ fn previrt() -> Result<ExitCode, Failure> {
     Ok(if best < PREVIRT_BUDGET { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
+/// How every bench run goes: deterministic (`-icount`), in QEMU's record mode, so that two runs of
+/// an image agree to the tick (the benches' guests never reset the core, natively either, so record
+/// mode serves them all; a run that reads memory goes without it: `qemu_runner::Options::record`),
+/// within `timeout` of wall time.
+fn deterministic(timeout: Duration) -> qemu_runner::Options<'static> {
+    qemu_runner::Options { timeout, icount: Some(qemu_runner::ICOUNT_SHIFT), record: true, ..qemu_runner::Options::default() }
+}
+
+/// The `-icount` value of [`deterministic`] runs, for the results' text.
+fn icount_text() -> String {
+    qemu_runner::icount_argument(qemu_runner::ICOUNT_SHIFT, true)
+}
+
 /// Runs `image` under QEMU with `options`; the run must end at the guest's end marker, else the
 /// error says how it ended and what UART0 (and QEMU) printed.
 fn run_to_end(image: &std::path::Path, options: qemu_runner::Options) -> Result<qemu_runner::Transcript, Failure> {

@@ -162,7 +162,8 @@ fn demo() -> Result<ExitCode, Failure> {
     println!("   [VM 0] an RTOS, unmodified, its tasks in their own address spaces (TLB virtualization)");
     println!("   [VM 1] SimpleFFT, a bare-metal guest;  [VM 2] a guest that faults: restarted, then halted");
     let (_, system, partitions) = pack_config(&config, "demo-system.elf")?;
-    let transcript = stream_until(&system, Duration::from_secs(120), Streaming { system_image: true, ..Streaming::PLAIN }, partitions)?;
+    let how = Streaming { system_image: true, ..Streaming::PLAIN };
+    let transcript = stream_until(&system, Duration::from_secs(120), how, partitions)?;
     if transcript.ending != qemu_runner::Ending::EndMarker {
         return Err(Failure::new(format!("the demo system did not finish ({:?})", transcript.ending)));
     }

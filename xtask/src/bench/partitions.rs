@@ -232,7 +232,7 @@ fn report(measured: &Measured) -> String {
         }
     }
 
-    let icount = qemu_runner::icount_argument(qemu_runner::ICOUNT_SHIFT, true);
+    let icount = super::icount_text();
     format!(
         "Measured by `cargo xtask bench partitions` (QEMU 7.2 `ref405ep`, `-icount {icount}`). \
          Every run was made twice and both transcripts were identical (the bench stops otherwise). Unit: \
@@ -377,15 +377,7 @@ fn twice(what: &str, image: &Path, ends: usize) -> Result<String, Failure> {
 }
 
 fn boot(image: &Path, ends: usize) -> Result<String, Failure> {
-    let options = qemu_runner::Options {
-        timeout: TIMEOUT,
-        icount: Some(qemu_runner::ICOUNT_SHIFT),
-        // The bench's guests never reset the core, natively either: record mode serves them all.
-        record: true,
-        end_markers: ends,
-        halts_end: true,
-        ..qemu_runner::Options::default()
-    };
+    let options = qemu_runner::Options { end_markers: ends, halts_end: true, ..super::deterministic(TIMEOUT) };
     let transcript = super::run_to_end(image, options)?;
     Ok(transcript.uart0)
 }

@@ -200,7 +200,7 @@ pub fn run() -> Result<ExitCode, Failure> {
          to the end marker):\n{trap_lines}"
     );
     println!("Every figure above was measured twice, under -icount, and both runs agreed to the tick.");
-    let icount = qemu_runner::icount_argument(qemu_runner::ICOUNT_SHIFT, true);
+    let icount = super::icount_text();
     let body = format!(
         "Measured by `cargo xtask bench table1`. Each scenario runs natively (`qemu-system-ppc -M ref405ep`, QEMU 7.2), \
          fully virtualized (the unmodified image as the only partition on `target/images/microvisor.elf`, basis \
@@ -305,14 +305,7 @@ fn measure(scenario: &Scenario, image: &Path) -> Result<Measurement, Failure> {
 }
 
 fn boot(image: &Path, read_memory: Vec<(u32, u32)>) -> Result<qemu_runner::Transcript, Failure> {
-    let options = qemu_runner::Options {
-        timeout: Duration::from_secs(300),
-        icount: Some(qemu_runner::ICOUNT_SHIFT),
-        // The bench's guests never reset the core, natively either: record mode serves them all.
-        record: true,
-        read_memory,
-        ..qemu_runner::Options::default()
-    };
+    let options = qemu_runner::Options { read_memory, ..super::deterministic(Duration::from_secs(300)) };
     let transcript = super::run_to_end(image, options)?;
     Ok(transcript)
 }

@@ -152,12 +152,7 @@ fn twice(mode: &str, image: &Path, address: u32) -> Result<Run, Failure> {
 }
 
 fn measure(image: &Path, address: u32) -> Result<Run, Failure> {
-    let options = qemu_runner::Options {
-        timeout: Duration::from_secs(120),
-        icount: Some(qemu_runner::ICOUNT_SHIFT),
-        read_memory: vec![(address, 1)],
-        ..qemu_runner::Options::default()
-    };
+    let options = qemu_runner::Options { read_memory: vec![(address, 1)], ..super::deterministic(Duration::from_secs(120)) };
     let transcript = super::run_to_end(image, options)?;
     let ticks = transcript.memory.first().and_then(|words| words.first()).copied().ok_or_else(|| {
         Failure::new(format!("{}: could not read {SYMBOL} at {address:#x}", image.display()))

@@ -443,13 +443,7 @@ fn twice(image: &Path) -> Result<Run, Failure> {
 }
 
 fn measure(image: &Path) -> Result<Run, Failure> {
-    let options = qemu_runner::Options {
-        timeout: Duration::from_secs(120),
-        icount: Some(qemu_runner::ICOUNT_SHIFT),
-        // The bench's guests never reset the core, natively either: record mode serves them all.
-        record: true,
-        ..qemu_runner::Options::default()
-    };
+    let options = super::deterministic(Duration::from_secs(120));
     let transcript = super::run_to_end(image, options)?;
     let microvisor =
         transcript.uart0.lines().filter(|line| line.starts_with("microvisor: ")).map(str::to_string).collect();
